@@ -1,0 +1,8 @@
+//! Request and answer types of the three API families.
+
+pub(crate) mod chat;
+pub(crate) mod completion;
+pub(crate) mod model;
+pub(crate) mod native;
+pub(crate) mod params;
+pub(crate) mod stats;
