@@ -152,7 +152,7 @@ mod tests {
         let mut decoder = SseDecoder::default();
         decoder.push(b"data: x\r\rdata: y\r");
         assert_eq!(decoder.next_event().map(|e| e.data), Some("x".to_owned()));
-        decoder.push(b"\n");
+        decoder.push(b"\r\n");
         assert_eq!(decoder.next_event().map(|e| e.data), Some("y".to_owned()));
     }
 }
