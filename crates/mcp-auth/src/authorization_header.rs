@@ -164,10 +164,16 @@ mod tests {
         headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
         assert_eq!(bearer_token(&headers), Ok(Some("abc")));
         headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
-        assert_eq!(bearer_token(&headers), Err(MalformedReason::MultipleHeaders));
+        assert_eq!(
+            bearer_token(&headers),
+            Err(MalformedReason::MultipleHeaders)
+        );
         let mut headers = HeaderMap::new();
         let non_ascii = HeaderValue::from_bytes("Bearer tökén".as_bytes()).unwrap();
         headers.insert(AUTHORIZATION, non_ascii);
-        assert_eq!(bearer_token(&headers), Err(MalformedReason::InvalidCharacter));
+        assert_eq!(
+            bearer_token(&headers),
+            Err(MalformedReason::InvalidCharacter)
+        );
     }
 }

@@ -33,7 +33,10 @@ mod tests {
         assert!(!bool::from(secret_eq(secret, b"X123456789abcdef")));
         assert!(!bool::from(secret_eq(secret, b"0123456789abcde")));
         // A repetition of the secret matches byte for byte but not in length.
-        assert!(!bool::from(secret_eq(secret, b"0123456789abcdef0123456789abcdef")));
+        assert!(!bool::from(secret_eq(
+            secret,
+            b"0123456789abcdef0123456789abcdef"
+        )));
         assert!(!bool::from(secret_eq(secret, b"")));
         assert!(!bool::from(secret_eq(b"", b"")));
     }

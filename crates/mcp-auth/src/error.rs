@@ -9,10 +9,14 @@
 #[non_exhaustive]
 pub enum Error {
     /// The configured token is empty.
-    #[error("token is empty; generate one with `openssl rand -hex 32` or `mcp_auth::Token::generate()`")]
+    #[error(
+        "token is empty; generate one with `openssl rand -hex 32` or `mcp_auth::Token::generate()`"
+    )]
     EmptyToken,
     /// The configured token is a well-known placeholder such as `changeme`.
-    #[error("token is a placeholder, not a secret; generate one with `openssl rand -hex 32` or `mcp_auth::Token::generate()`")]
+    #[error(
+        "token is a placeholder, not a secret; generate one with `openssl rand -hex 32` or `mcp_auth::Token::generate()`"
+    )]
     PlaceholderToken,
     /// The configured token is shorter than [`Token::MIN_LEN`](crate::Token::MIN_LEN).
     #[error(

@@ -99,7 +99,10 @@ impl HostPolicy {
             .allowed
             .iter()
             .any(|(n, p)| n == name && (p.is_none() || *p == Some(port.unwrap_or(80))));
-        listed || self.bound.is_some_and(|bound| names_bound(bound, name, port))
+        listed
+            || self
+                .bound
+                .is_some_and(|bound| names_bound(bound, name, port))
     }
 }
 
@@ -108,7 +111,11 @@ fn names_bound(bound: SocketAddr, name: &str, port: Option<u16>) -> bool {
         return false;
     }
     let ip = bound.ip();
-    match name.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+    match name
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
         Ok(_) if ip.is_unspecified() => true, // any IP literal: those cannot be rebound
         Ok(requested) if ip.is_loopback() => requested.is_loopback(),
         Ok(requested) => requested == ip,
@@ -160,10 +167,21 @@ mod tests {
     #[test]
     fn loopback_bind_accepts_loopback_names_on_the_bound_port() {
         let policy = HostPolicy::for_bound("127.0.0.1:8080".parse().unwrap());
-        for host in ["localhost:8080", "LOCALHOST:8080", "127.0.0.1:8080", "[::1]:8080", "127.0.0.2:8080"] {
+        for host in [
+            "localhost:8080",
+            "LOCALHOST:8080",
+            "127.0.0.1:8080",
+            "[::1]:8080",
+            "127.0.0.2:8080",
+        ] {
             assert!(policy.is_allowed(host), "{host}");
         }
-        for host in ["localhost", "localhost:9090", "evil.example:8080", "10.0.0.1:8080"] {
+        for host in [
+            "localhost",
+            "localhost:9090",
+            "evil.example:8080",
+            "10.0.0.1:8080",
+        ] {
             assert!(!policy.is_allowed(host), "{host}");
         }
     }
@@ -199,9 +217,21 @@ mod tests {
         let policy = HostPolicy::for_bound("127.0.0.1:8080".parse().unwrap());
         assert_eq!(check(&policy, &["localhost:8080"]), Ok(()));
         assert_eq!(check(&policy, &[]), Err(StatusCode::BAD_REQUEST));
-        assert_eq!(check(&policy, &["a:8080", "b:8080"]), Err(StatusCode::BAD_REQUEST));
-        assert_eq!(check(&policy, &["local host"]), Err(StatusCode::BAD_REQUEST));
-        assert_eq!(check(&policy, &["localhost:99999"]), Err(StatusCode::BAD_REQUEST));
-        assert_eq!(check(&policy, &["evil.example:8080"]), Err(StatusCode::MISDIRECTED_REQUEST));
+        assert_eq!(
+            check(&policy, &["a:8080", "b:8080"]),
+            Err(StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(
+            check(&policy, &["local host"]),
+            Err(StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(
+            check(&policy, &["localhost:99999"]),
+            Err(StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(
+            check(&policy, &["evil.example:8080"]),
+            Err(StatusCode::MISDIRECTED_REQUEST)
+        );
     }
 }

@@ -58,9 +58,9 @@ impl OriginPolicy {
         let Some(value) = values.next() else {
             return Ok(());
         };
-        let origin = match (values.next(), value.to_str().ok().and_then(parse_origin)) {
-            (None, Some(origin)) => origin,
-            _ => return Err(forbidden()),
+        let (None, Some(origin)) = (values.next(), value.to_str().ok().and_then(parse_origin))
+        else {
+            return Err(forbidden());
         };
         if self.allowed.contains(&origin) || is_same_host(&origin, headers) {
             Ok(())
@@ -90,7 +90,9 @@ fn is_same_host(origin: &Origin, headers: &HeaderMap) -> bool {
 fn parse_origin(value: &str) -> Option<Origin> {
     let (scheme, authority) = value.split_once("://")?;
     let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+        && scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
     if !scheme_ok {
         return None;
     }
@@ -130,14 +132,24 @@ mod tests {
         assert!(check(&policy, "localhost:8080", &["http://localhost:8080"]));
         assert!(check(&policy, "LocalHost:8080", &["http://localhost:8080"]));
         assert!(check(&policy, "example.com", &["https://example.com"]));
-        assert!(!check(&policy, "localhost:8080", &["http://localhost:3000"]));
+        assert!(!check(
+            &policy,
+            "localhost:8080",
+            &["http://localhost:3000"]
+        ));
         assert!(!check(&policy, "localhost:8080", &["http://evil.example"]));
     }
 
     #[test]
     fn refuses_null_duplicate_and_garbage_origins() {
         let policy = OriginPolicy::new();
-        for origin in ["null", "localhost:8080", "http://", "http://local host:8080", "http://a:b"] {
+        for origin in [
+            "null",
+            "localhost:8080",
+            "http://",
+            "http://local host:8080",
+            "http://a:b",
+        ] {
             assert!(!check(&policy, "localhost:8080", &[origin]), "{origin}");
         }
         let two = ["http://localhost:8080", "http://localhost:8080"];
@@ -151,10 +163,23 @@ mod tests {
             .unwrap()
             .allow("http://localhost:5173")
             .unwrap();
-        assert!(check(&policy, "127.0.0.1:8080", &["https://app.example.com"]));
+        assert!(check(
+            &policy,
+            "127.0.0.1:8080",
+            &["https://app.example.com"]
+        ));
         assert!(check(&policy, "127.0.0.1:8080", &["http://localhost:5173"]));
-        assert!(!check(&policy, "127.0.0.1:8080", &["http://app.example.com"]));
-        for bad in ["app.example.com", "https://app.example.com/path", "*", "null"] {
+        assert!(!check(
+            &policy,
+            "127.0.0.1:8080",
+            &["http://app.example.com"]
+        ));
+        for bad in [
+            "app.example.com",
+            "https://app.example.com/path",
+            "*",
+            "null",
+        ] {
             let err = OriginPolicy::new().allow(bad).unwrap_err();
             assert!(matches!(err, Error::InvalidAllowedOrigin { .. }), "{bad}");
         }

@@ -70,7 +70,11 @@ impl AuthOutcome {
     /// | `Invalid`, [`InvalidTokenStatus::Unauthorized`] | 401 | `Bearer realm="…", error="invalid_token"` |
     /// | `Invalid`, [`InvalidTokenStatus::Forbidden`] | 403 | — |
     #[must_use]
-    pub fn rejection(&self, realm: &str, invalid_token: InvalidTokenStatus) -> Option<AuthRejection> {
+    pub fn rejection(
+        &self,
+        realm: &str,
+        invalid_token: InvalidTokenStatus,
+    ) -> Option<AuthRejection> {
         match self {
             Self::Missing => Some(AuthRejection::missing(realm)),
             Self::Malformed(reason) => Some(AuthRejection::malformed(realm, *reason)),
@@ -102,7 +106,10 @@ mod tests {
             (StatusCode::UNAUTHORIZED, Some(realm.to_owned()))
         );
         assert_eq!(
-            answer(&AuthOutcome::Malformed(MalformedReason::EmptyToken), Forbidden),
+            answer(
+                &AuthOutcome::Malformed(MalformedReason::EmptyToken),
+                Forbidden
+            ),
             (
                 StatusCode::UNAUTHORIZED,
                 Some(format!(r#"{realm}, error="invalid_request""#))
@@ -115,7 +122,10 @@ mod tests {
                 Some(format!(r#"{realm}, error="invalid_token""#))
             )
         );
-        assert_eq!(answer(&AuthOutcome::Invalid, Forbidden), (StatusCode::FORBIDDEN, None));
+        assert_eq!(
+            answer(&AuthOutcome::Invalid, Forbidden),
+            (StatusCode::FORBIDDEN, None)
+        );
         let ok = AuthOutcome::Ok(Identity::new(0, None));
         assert!(ok.is_ok() && ok.rejection("r", Forbidden).is_none());
         assert_eq!(ok.as_str(), "ok");

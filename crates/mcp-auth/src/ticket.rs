@@ -207,7 +207,9 @@ mod tests {
         let issuer = TicketIssuer::new();
         let start = Instant::now();
         let a = issuer.issue_at(who(), TTL, start).unwrap();
-        let b = issuer.issue_at(who(), Duration::from_secs(86_400), start).unwrap();
+        let b = issuer
+            .issue_at(who(), Duration::from_secs(86_400), start)
+            .unwrap();
         assert_eq!(b.ttl(), TicketIssuer::MAX_TTL);
         let later = start + TTL - Duration::from_millis(1);
         assert_eq!(issuer.redeem_at(a.expose_secret(), later), Some(who()));

@@ -173,7 +173,9 @@ impl TryFrom<String> for Token {
 /// [`Token::expose_secret`] explicitly when you mean to).
 #[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for Token {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
         let value = String::deserialize(deserializer)?;
         Self::new(value).map_err(serde::de::Error::custom)
     }
@@ -188,7 +190,11 @@ mod tests {
     #[test]
     fn accepts_a_random_looking_token() {
         assert_eq!(Token::new(GOOD).unwrap().expose_secret(), GOOD);
-        assert!("dGhpcyBpcyBub3QgYSByZWFsIHRva2VuIGF0IGFsbA==".parse::<Token>().is_ok());
+        assert!(
+            "dGhpcyBpcyBub3QgYSByZWFsIHRva2VuIGF0IGFsbA=="
+                .parse::<Token>()
+                .is_ok()
+        );
     }
 
     #[test]
@@ -234,7 +240,9 @@ mod tests {
 
     #[test]
     fn errors_say_how_to_make_one_and_never_echo_the_value() {
-        let err = Token::new("VOTRE_TOKEN_SECRET_ICI").unwrap_err().to_string();
+        let err = Token::new("VOTRE_TOKEN_SECRET_ICI")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("openssl rand -hex 32"), "{err}");
         assert!(!err.contains("VOTRE"), "{err}");
         let err = Token::new(format!("{GOOD} ")).unwrap_err().to_string();

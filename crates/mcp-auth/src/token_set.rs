@@ -113,7 +113,11 @@ impl TokenSet {
 
 impl fmt::Debug for TokenSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<String> = self.entries.iter().map(|e| e.identity.to_string()).collect();
+        let names: Vec<String> = self
+            .entries
+            .iter()
+            .map(|e| e.identity.to_string())
+            .collect();
         f.debug_struct("TokenSet").field("tokens", &names).finish()
     }
 }
@@ -157,7 +161,8 @@ mod tests {
 
     #[test]
     fn duplicate_tokens_resolve_to_the_first() {
-        let set = TokenSet::named("a", Token::new(NEW).unwrap()).with_named("b", Token::new(NEW).unwrap());
+        let set = TokenSet::named("a", Token::new(NEW).unwrap())
+            .with_named("b", Token::new(NEW).unwrap());
         assert_eq!(set.verify(NEW).unwrap().name(), Some("a"));
     }
 
@@ -165,7 +170,10 @@ mod tests {
     fn every_header_outcome() {
         let set = rotation();
         assert_eq!(set.check_headers(&headers(&[])), AuthOutcome::Missing);
-        assert_eq!(set.check_headers(&headers(&["Basic dXNlcjpwYXNz"])), AuthOutcome::Missing);
+        assert_eq!(
+            set.check_headers(&headers(&["Basic dXNlcjpwYXNz"])),
+            AuthOutcome::Missing
+        );
         assert_eq!(
             set.check_headers(&headers(&["Bearer "])),
             AuthOutcome::Malformed(MalformedReason::EmptyToken)
@@ -178,7 +186,8 @@ mod tests {
             set.check_headers(&headers(&["Bearer wrong-token"])),
             AuthOutcome::Invalid
         );
-        let outcome = set.check_headers(&headers(&["bearer n3wn3wn3w-9b2d7a4f1c8e4f9c2a7e1b8d3f6a"]));
+        let outcome =
+            set.check_headers(&headers(&["bearer n3wn3wn3w-9b2d7a4f1c8e4f9c2a7e1b8d3f6a"]));
         assert_eq!(outcome.identity().map(Identity::index), Some(1));
     }
 

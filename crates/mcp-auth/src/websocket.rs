@@ -57,7 +57,10 @@ mod tests {
         assert_eq!(websocket_protocol_token(&headers), None);
         headers.append(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static("mcp-lm"));
         assert_eq!(websocket_protocol_token(&headers), None);
-        headers.append(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static("chat,  Bearer.abc-123 , x"));
+        headers.append(
+            SEC_WEBSOCKET_PROTOCOL,
+            HeaderValue::from_static("chat,  Bearer.abc-123 , x"),
+        );
         assert_eq!(websocket_protocol_token(&headers), Some("abc-123"));
         let mut headers = HeaderMap::new();
         headers.insert(SEC_WEBSOCKET_PROTOCOL, HeaderValue::from_static("bearer."));

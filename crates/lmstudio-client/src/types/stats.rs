@@ -41,6 +41,23 @@ pub enum StatsSource {
     Measured,
 }
 
+impl StatsSource {
+    /// `"server"` or `"measured"`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Server => "server",
+            Self::Measured => "measured",
+        }
+    }
+}
+
+impl std::fmt::Display for StatsSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Generation statistics. Times are in seconds, as LM Studio reports them.
 ///
 /// LM Studio gives them only for non-streaming `/api/v0` answers and native `/api/v1`; for
