@@ -28,7 +28,11 @@ fn arg(name: &str, default: usize) -> usize {
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[index]
 }
@@ -49,9 +53,17 @@ async fn main() {
 
 async fn non_stream(requests: usize) {
     let lm = LmStudioMock::start().await;
-    let client = Client::builder().base_url(lm.url()).build().expect("client");
-    let bare = reqwest::Client::builder().tcp_nodelay(true).build().expect("reqwest");
-    let req = ChatRequest::prompt("Name a prime above 90.").model("qwen2.5-7b-instruct").max_tokens(32);
+    let client = Client::builder()
+        .base_url(lm.url())
+        .build()
+        .expect("client");
+    let bare = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .build()
+        .expect("reqwest");
+    let req = ChatRequest::prompt("Name a prime above 90.")
+        .model("qwen2.5-7b-instruct")
+        .max_tokens(32);
     let url = format!("{}/api/v0/chat/completions", lm.url());
     let body = serde_json::to_vec(&serde_json::json!({
         "model": "qwen2.5-7b-instruct",
@@ -83,7 +95,8 @@ async fn non_stream(requests: usize) {
         bare_call().await;
         client_call().await;
     }
-    let (mut bare_times, mut client_times) = (Vec::with_capacity(requests), Vec::with_capacity(requests));
+    let (mut bare_times, mut client_times) =
+        (Vec::with_capacity(requests), Vec::with_capacity(requests));
     for i in 0..requests {
         // Alternate the order so neither side always runs on a warmer connection.
         if i % 2 == 0 {
@@ -97,7 +110,10 @@ async fn non_stream(requests: usize) {
     bare_times.sort();
     client_times.sort();
     let (b50, b99) = (percentile(&bare_times, 0.5), percentile(&bare_times, 0.99));
-    let (c50, c99) = (percentile(&client_times, 0.5), percentile(&client_times, 0.99));
+    let (c50, c99) = (
+        percentile(&client_times, 0.5),
+        percentile(&client_times, 0.99),
+    );
     println!(
         "non-stream v0 chat, {requests} requests: bare reqwest p50 {:.1} µs p99 {:.1} µs | client p50 {:.1} µs p99 {:.1} µs",
         micros(b50),
@@ -115,8 +131,14 @@ async fn non_stream(requests: usize) {
 
 async fn stream(streams: usize, chunks: usize) {
     let server = StreamServer::builder().content_chunks(chunks).start().await;
-    let client = Client::builder().base_url(server.url()).build().expect("client");
-    let bare = reqwest::Client::builder().tcp_nodelay(true).build().expect("reqwest");
+    let client = Client::builder()
+        .base_url(server.url())
+        .build()
+        .expect("client");
+    let bare = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .build()
+        .expect("reqwest");
     let req = ChatRequest::prompt("Count to a thousand.").model("qwen2.5-7b-instruct");
     let url = format!("{}/api/v0/chat/completions", server.url());
     let body = serde_json::to_vec(&serde_json::json!({
@@ -151,7 +173,10 @@ async fn stream(streams: usize, chunks: usize) {
         while let Some(event) = stream.next().await {
             match event.expect("client event") {
                 ChatEvent::Delta(_) => deltas += 1,
-                ChatEvent::Done(summary) => assert_eq!(summary.usage.map(|u| u.completion_tokens), Some(chunks as u64)),
+                ChatEvent::Done(summary) => assert_eq!(
+                    summary.usage.map(|u| u.completion_tokens),
+                    Some(chunks as u64)
+                ),
                 _ => {}
             }
         }

@@ -60,7 +60,9 @@ async fn main() -> ExitCode {
             if !message.is_empty() {
                 eprintln!("error: {message}");
             }
-            eprintln!("usage: stats [--base-url URL] [--model ID] [--api v0|v1|native] [--stream] PROMPT");
+            eprintln!(
+                "usage: stats [--base-url URL] [--model ID] [--api v0|v1|native] [--stream] PROMPT"
+            );
             return ExitCode::from(2);
         }
     };
@@ -104,17 +106,30 @@ async fn run(args: Args) -> Result<(), lmstudio_client::Error> {
     let req = ChatRequest::prompt(args.prompt).model(model);
     let api_v0 = args.api == "v0";
     if args.stream {
-        let stream = if api_v0 { lm.v0().chat_stream(&req).await? } else { lm.openai().chat_stream(&req).await? };
+        let stream = if api_v0 {
+            lm.v0().chat_stream(&req).await?
+        } else {
+            lm.openai().chat_stream(&req).await?
+        };
         return print_stream(stream).await;
     }
-    let answer = if api_v0 { lm.v0().chat(&req).await? } else { lm.openai().chat(&req).await? };
+    let answer = if api_v0 {
+        lm.v0().chat(&req).await?
+    } else {
+        lm.openai().chat(&req).await?
+    };
     println!("model:    {}", answer.model);
     if let Some(requested) = &answer.requested_model {
         println!("          (asked for {requested}: LM Studio answered with another model)");
     }
     if let (Some(info), Some(runtime)) = (&answer.model_info, &answer.runtime) {
-        let context = info.context_length.map_or_else(String::new, |c| format!(", context {c}"));
-        println!("instance: {} {} {}{context}", info.arch, info.quant, info.format);
+        let context = info
+            .context_length
+            .map_or_else(String::new, |c| format!(", context {c}"));
+        println!(
+            "instance: {} {} {}{context}",
+            info.arch, info.quant, info.format
+        );
         println!("runtime:  {} {}", runtime.name, runtime.version);
     }
     println!("answer:   {}", answer.content());
@@ -125,7 +140,9 @@ async fn run(args: Args) -> Result<(), lmstudio_client::Error> {
     Ok(())
 }
 
-async fn print_stream(mut stream: lmstudio_client::ChatStream) -> Result<(), lmstudio_client::Error> {
+async fn print_stream(
+    mut stream: lmstudio_client::ChatStream,
+) -> Result<(), lmstudio_client::Error> {
     use std::io::Write as _;
     print!("answer:   ");
     while let Some(event) = stream.next().await {
@@ -141,7 +158,9 @@ async fn print_stream(mut stream: lmstudio_client::ChatStream) -> Result<(), lms
                     println!("finish:   {reason}");
                 }
                 if summary.suspected_context_overflow() {
-                    println!("warning:  empty answer: the prompt may not fit in the loaded context");
+                    println!(
+                        "warning:  empty answer: the prompt may not fit in the loaded context"
+                    );
                 }
                 print_usage_and_stats(summary.usage, &summary.stats);
             }
@@ -153,13 +172,22 @@ async fn print_stream(mut stream: lmstudio_client::ChatStream) -> Result<(), lms
 
 fn print_usage_and_stats(usage: Option<Usage>, stats: &Stats) {
     if let Some(u) = usage {
-        println!("tokens:   prompt {}, completion {}, total {}", u.prompt_tokens, u.completion_tokens, u.total_tokens);
+        println!(
+            "tokens:   prompt {}, completion {}, total {}",
+            u.prompt_tokens, u.completion_tokens, u.total_tokens
+        );
     }
-    let show = |v: Option<f64>, unit: &str| v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}{unit}"));
+    let show = |v: Option<f64>, unit: &str| {
+        v.map_or_else(|| "n/a".to_owned(), |v| format!("{v:.3}{unit}"))
+    };
     println!(
         "stats:    {} tok/s{}, first token {}, generation {}, stop {} (source: {})",
         show(stats.tokens_per_second, ""),
-        if stats.tokens_estimated { " (estimated)" } else { "" },
+        if stats.tokens_estimated {
+            " (estimated)"
+        } else {
+            ""
+        },
         show(stats.time_to_first_token, " s"),
         show(stats.generation_time, " s"),
         stats.stop_reason.as_ref().map_or("n/a", |r| r.as_str()),
