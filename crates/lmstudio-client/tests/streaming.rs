@@ -264,3 +264,30 @@ async fn collect_text_returns_the_answer_and_summary() {
     assert_eq!(text, FULL_ANSWER);
     assert_eq!(summary.content_chunks, 14);
 }
+
+#[tokio::test]
+async fn dropping_the_stream_closes_the_connection() {
+    let server = StreamServer::builder()
+        .chunk_delay(Duration::from_millis(50))
+        .start()
+        .await;
+    let mut stream = client(&server.url())
+        .v0()
+        .chat_stream(&prompt())
+        .await
+        .unwrap();
+    let first = futures_util::StreamExt::next(&mut stream)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(first, lmstudio_client::ChatEvent::Delta(_)));
+    drop(stream);
+    // The server sees the closed connection at its next write, at most one chunk delay later.
+    for _ in 0..100 {
+        if server.streams_abandoned() == 1 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the server kept streaming after the client dropped the stream");
+}
