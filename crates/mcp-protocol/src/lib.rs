@@ -1,0 +1,46 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod context;
+mod dispatch;
+mod error;
+mod jsonrpc;
+mod schema_check;
+mod server;
+mod session;
+mod transport;
+mod types;
+mod uri_template;
+mod version;
+
+pub use context::RequestContext;
+pub use error::{Error, ToolError};
+pub use jsonrpc::{RequestId, RpcError};
+pub use server::{BoxFuture, Server, ServerBuilder};
+#[cfg(feature = "http")]
+pub use transport::http::{HttpConfig, StreamableHttp};
+#[cfg(feature = "stdio")]
+pub use transport::stdio::{serve_io, serve_stdio};
+pub use types::{
+    completion::{
+        CompleteRequest, CompleteResult, Completion, CompletionArgument, CompletionContext, CompletionReference,
+        LoggingLevel,
+    },
+    content::{Annotations, Content, ResourceContents, Role},
+    lifecycle::{
+        ClientCapabilities, Implementation, InitializeParams, InitializeResult, ListChangedCapability,
+        ResourcesCapability, ServerCapabilities,
+    },
+    prompts::{GetPromptResult, Prompt, PromptArgument, PromptMessage},
+    resources::{ReadResourceResult, Resource, ResourceTemplate},
+    tools::{CallToolResult, Tool, ToolAnnotations},
+};
+pub use version::{LATEST_VERSION, SUPPORTED_VERSIONS, is_supported, negotiate};
+
+/// `-32002` "resource not found" with the URI in `data`, for resource template handlers.
+#[must_use]
+pub fn resource_not_found(uri: &str) -> RpcError {
+    dispatch::resource_not_found(uri)
+}

@@ -1,0 +1,6 @@
+//! Transports: stdio and Streamable HTTP.
+
+#[cfg(feature = "http")]
+pub(crate) mod http;
+#[cfg(feature = "stdio")]
+pub(crate) mod stdio;

@@ -1,0 +1,34 @@
+//! Protocol versions this crate speaks and how a version is chosen.
+
+/// Supported protocol versions, newest first.
+pub const SUPPORTED_VERSIONS: [&str; 4] = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"];
+
+/// The newest supported version.
+pub const LATEST_VERSION: &str = SUPPORTED_VERSIONS[0];
+
+/// The one version with JSON-RPC batches.
+pub(crate) const BATCH_VERSION: &str = "2025-03-26";
+
+/// The client's version when supported, else the latest.
+#[must_use]
+pub fn negotiate(requested: &str) -> &'static str {
+    SUPPORTED_VERSIONS.iter().find(|v| **v == requested).copied().unwrap_or(LATEST_VERSION)
+}
+
+/// True for a version this crate speaks.
+#[must_use]
+pub fn is_supported(version: &str) -> bool {
+    SUPPORTED_VERSIONS.contains(&version)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn known_versions_are_echoed_and_others_get_the_latest() {
+        for version in super::SUPPORTED_VERSIONS {
+            assert_eq!(super::negotiate(version), version);
+        }
+        assert_eq!(super::negotiate("2099-01-01"), "2025-11-25");
+        assert_eq!(super::negotiate(""), "2025-11-25");
+    }
+}
