@@ -12,8 +12,8 @@ use std::{collections::HashMap, time::Duration};
 
 use mcp_protocol::{
     CallToolResult, CompleteResult, Content, GetPromptResult, LoggingLevel, Prompt, PromptMessage,
-    ReadResourceResult, RequestContext, Resource, ResourceContents, ResourceTemplate, RpcError, Server,
-    StreamableHttp, Tool, ToolError,
+    ReadResourceResult, RequestContext, Resource, ResourceContents, ResourceTemplate, RpcError,
+    Server, StreamableHttp, Tool, ToolError,
 };
 use serde_json::{Value, json};
 
@@ -32,7 +32,9 @@ async fn with_logging(_: Value, cx: RequestContext) -> ToolResult {
     cx.log(LoggingLevel::Info, json!("Tool processing data"));
     tokio::time::sleep(Duration::from_millis(50)).await;
     cx.log(LoggingLevel::Info, json!("Tool execution completed"));
-    Ok(CallToolResult::text("Tool with logging executed successfully"))
+    Ok(CallToolResult::text(
+        "Tool with logging executed successfully",
+    ))
 }
 
 async fn with_progress(_: Value, cx: RequestContext) -> ToolResult {
@@ -40,9 +42,15 @@ async fn with_progress(_: Value, cx: RequestContext) -> ToolResult {
         if step > 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        cx.progress(progress, Some(100.0), Some(&format!("Completed step {progress} of 100")));
+        cx.progress(
+            progress,
+            Some(100.0),
+            Some(&format!("Completed step {progress} of 100")),
+        );
     }
-    let token = cx.progress_token().map_or_else(|| "no progress token".to_owned(), Value::to_string);
+    let token = cx
+        .progress_token()
+        .map_or_else(|| "no progress token".to_owned(), Value::to_string);
     Ok(CallToolResult::text(format!("Progress completed: {token}")))
 }
 
@@ -59,12 +67,20 @@ async fn elicitation(args: Value, cx: RequestContext) -> ToolResult {
     let schema = json!({"type":"object","properties":{
         "username":{"type":"string","description":"User's response"},
         "email":{"type":"string","description":"User's email address"}},"required":["username","email"]});
-    let answer = cx.elicit(json!({"message": message, "requestedSchema": schema})).await?;
-    Ok(CallToolResult::text(format!("User response: action={}, content={}", answer["action"].as_str().unwrap_or_default(), answer["content"])))
+    let answer = cx
+        .elicit(json!({"message": message, "requestedSchema": schema}))
+        .await?;
+    Ok(CallToolResult::text(format!(
+        "User response: action={}, content={}",
+        answer["action"].as_str().unwrap_or_default(),
+        answer["content"]
+    )))
 }
 
 async fn elicit_with(cx: RequestContext, message: &str, schema: Value) -> ToolResult {
-    let answer = cx.elicit(json!({"message": message, "requestedSchema": schema})).await?;
+    let answer = cx
+        .elicit(json!({"message": message, "requestedSchema": schema}))
+        .await?;
     Ok(CallToolResult::text(format!(
         "Elicitation completed: action={}, content={}",
         answer["action"].as_str().unwrap_or_default(),
@@ -79,7 +95,12 @@ async fn sep1034_defaults(_: Value, cx: RequestContext) -> ToolResult {
         "score":{"type":"number","description":"User score","default":95.5},
         "status":{"type":"string","description":"User status","enum":["active","inactive","pending"],"default":"active"},
         "verified":{"type":"boolean","description":"Verification status","default":true}}});
-    elicit_with(cx, "Please review and update the form fields with defaults", schema).await
+    elicit_with(
+        cx,
+        "Please review and update the form fields with defaults",
+        schema,
+    )
+    .await
 }
 
 async fn sep1330_enums(_: Value, cx: RequestContext) -> ToolResult {
@@ -95,12 +116,20 @@ async fn sep1330_enums(_: Value, cx: RequestContext) -> ToolResult {
 }
 
 fn server() -> Result<Server, mcp_protocol::Error> {
-    let fixed = |result: CallToolResult| move |_: Value, _: RequestContext| {
-        let result = result.clone();
-        async move { Ok(result) }
+    let fixed = |result: CallToolResult| {
+        move |_: Value, _: RequestContext| {
+            let result = result.clone();
+            async move { Ok(result) }
+        }
     };
-    let text_resource = |uri: &'static str, text: &'static str| move |_: String, _: RequestContext| async move {
-        Ok(ReadResourceResult::new(ResourceContents::text(uri, "text/plain", text)))
+    let text_resource = |uri: &'static str, text: &'static str| {
+        move |_: String, _: RequestContext| async move {
+            Ok(ReadResourceResult::new(ResourceContents::text(
+                uri,
+                "text/plain",
+                text,
+            )))
+        }
     };
     Server::builder("mcp-protocol-conformance", env!("CARGO_PKG_VERSION"))
         .instructions("Fixture server for the MCP conformance suite.")
@@ -209,7 +238,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(i) => {
             let addr = args.get(i + 1).map_or("127.0.0.1:3000", String::as_str);
             let listener = tokio::net::TcpListener::bind(addr).await?;
-            eprintln!("MCP conformance server on http://{}/mcp", listener.local_addr()?);
+            eprintln!(
+                "MCP conformance server on http://{}/mcp",
+                listener.local_addr()?
+            );
             axum::serve(listener, StreamableHttp::new(server).router("/mcp")).await?;
         }
         None => mcp_protocol::serve_stdio(server).await?,

@@ -10,8 +10,7 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    ClientCapabilities, Implementation, LoggingLevel, RequestId, RpcError,
-    jsonrpc,
+    ClientCapabilities, Implementation, LoggingLevel, RequestId, RpcError, jsonrpc,
     session::{Session, Sink},
 };
 
@@ -43,7 +42,14 @@ impl RequestContext {
         sink: Sink,
         cancel: CancellationToken,
     ) -> Self {
-        Self { session, request_id, progress_token, sink, cancel, last_progress: Arc::default() }
+        Self {
+            session,
+            request_id,
+            progress_token,
+            sink,
+            cancel,
+            last_progress: Arc::default(),
+        }
     }
 
     /// The id of the request being handled.
@@ -79,9 +85,14 @@ impl RequestContext {
     /// Reports progress (`notifications/progress`). Does nothing when the client sent no
     /// progress token, and drops values that do not increase (the spec requires increasing).
     pub fn progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
-        let Some(token) = &self.progress_token else { return };
+        let Some(token) = &self.progress_token else {
+            return;
+        };
         {
-            let mut last = self.last_progress.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut last = self
+                .last_progress
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             if last.is_some_and(|previous| progress <= previous) {
                 tracing::debug!(progress, "progress not increasing: not sent");
                 return;
@@ -95,7 +106,8 @@ impl RequestContext {
         if let Some(message) = message {
             params["message"] = json!(message);
         }
-        self.sink.send(jsonrpc::notification("notifications/progress", &params));
+        self.sink
+            .send(jsonrpc::notification("notifications/progress", &params));
     }
 
     /// Sends a log message (`notifications/message`) if `level` is at or above the level the
@@ -109,11 +121,13 @@ impl RequestContext {
         if level < self.session.log_level() {
             return;
         }
-        let mut params = json!({ "level": level, "data": data });
+        let mut params = json!({ "level": level });
+        params["data"] = data;
         if let Some(logger) = logger {
             params["logger"] = json!(logger);
         }
-        self.sink.send(jsonrpc::notification("notifications/message", &params));
+        self.sink
+            .send(jsonrpc::notification("notifications/message", &params));
     }
 
     /// True once the client cancelled the request (`notifications/cancelled`).
@@ -139,7 +153,9 @@ impl RequestContext {
     /// # Cancel safety
     /// Dropping the future forgets the pending request; a late answer is ignored.
     pub async fn request(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-        self.session.request_client(&self.sink, &self.cancel, method, params).await
+        self.session
+            .request_client(&self.sink, &self.cancel, method, params)
+            .await
     }
 
     /// `sampling/createMessage`: asks the client's model.
@@ -164,7 +180,10 @@ impl RequestContext {
     /// # Cancel safety
     /// As [`request`](Self::request).
     pub async fn elicit(&self, params: Value) -> Result<Value, RpcError> {
-        self.require(self.client_capabilities().elicitation.is_some(), "elicitation")?;
+        self.require(
+            self.client_capabilities().elicitation.is_some(),
+            "elicitation",
+        )?;
         self.request("elicitation/create", params).await
     }
 

@@ -9,18 +9,20 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    CallToolResult, CompleteRequest, CompleteResult, InitializeParams, InitializeResult, LoggingLevel, RequestContext,
-    RequestId, RpcError, schema_check,
+    CallToolResult, CompleteRequest, CompleteResult, InitializeParams, InitializeResult,
+    LoggingLevel, RequestContext, RequestId, RpcError, schema_check,
     session::{Session, Sink},
     version::negotiate,
 };
 
 fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, RpcError> {
-    serde_json::to_value(value).map_err(|e| RpcError::internal(format!("could not serialize the result: {e}")))
+    serde_json::to_value(value)
+        .map_err(|e| RpcError::internal(format!("could not serialize the result: {e}")))
 }
 
 fn parse<T: DeserializeOwned>(params: Value, method: &str) -> Result<T, RpcError> {
-    serde_json::from_value(params).map_err(|e| RpcError::invalid_params(format!("invalid params for {method}: {e}")))
+    serde_json::from_value(params)
+        .map_err(|e| RpcError::invalid_params(format!("invalid params for {method}: {e}")))
 }
 
 fn string_param<'a>(params: &'a Value, name: &str) -> Result<&'a str, RpcError> {
@@ -31,7 +33,10 @@ fn string_param<'a>(params: &'a Value, name: &str) -> Result<&'a str, RpcError> 
 }
 
 fn not_declared(method: &str) -> RpcError {
-    RpcError::new(RpcError::METHOD_NOT_FOUND, format!("method not found: {method} (capability not offered)"))
+    RpcError::new(
+        RpcError::METHOD_NOT_FOUND,
+        format!("method not found: {method} (capability not offered)"),
+    )
 }
 
 impl Session {
@@ -39,7 +44,9 @@ impl Session {
         let params: InitializeParams = parse(params.clone(), "initialize")?;
         let version = negotiate(&params.protocol_version);
         if !self.initialize(version.to_owned(), params.capabilities, params.client_info) {
-            return Err(RpcError::invalid_request("the session is already initialized"));
+            return Err(RpcError::invalid_request(
+                "the session is already initialized",
+            ));
         }
         let inner = &self.server.inner;
         to_value(&InitializeResult {
@@ -58,8 +65,17 @@ impl Session {
         sink: &Sink,
         cancel: CancellationToken,
     ) -> Result<Value, RpcError> {
-        let progress_token = params.get("_meta").and_then(|meta| meta.get("progressToken")).cloned();
-        let cx = RequestContext::new(Arc::clone(self), id.clone(), progress_token, sink.clone(), cancel);
+        let progress_token = params
+            .get("_meta")
+            .and_then(|meta| meta.get("progressToken"))
+            .cloned();
+        let cx = RequestContext::new(
+            Arc::clone(self),
+            id.clone(),
+            progress_token,
+            sink.clone(),
+            cancel,
+        );
         let inner = &self.server.inner;
         match method {
             "ping" => Ok(json!({})),
@@ -70,13 +86,18 @@ impl Session {
             "resources/list" if self.offers_resources() => {
                 self.page(&params, "resources", inner.resources.iter().map(|(r, _)| r))
             }
-            "resources/templates/list" if self.offers_resources() => {
-                self.page(&params, "resourceTemplates", inner.templates.iter().map(|t| &t.template))
-            }
+            "resources/templates/list" if self.offers_resources() => self.page(
+                &params,
+                "resourceTemplates",
+                inner.templates.iter().map(|t| &t.template),
+            ),
             "resources/read" if self.offers_resources() => self.read_resource(&params, cx).await,
             "resources/subscribe" | "resources/unsubscribe" if self.offers_resources() => {
                 let uri = string_param(&params, "uri")?.to_owned();
-                let mut subscriptions = self.subscriptions.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut subscriptions = self
+                    .subscriptions
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 if method == "resources/subscribe" {
                     subscriptions.insert(uri);
                 } else {
@@ -105,10 +126,15 @@ impl Session {
                 self.set_log_level(level);
                 Ok(json!({}))
             }
-            "tools/list" | "tools/call" | "resources/list" | "resources/templates/list" | "resources/read"
-            | "resources/subscribe" | "resources/unsubscribe" | "prompts/list" | "prompts/get" => {
-                Err(not_declared(method))
-            }
+            "tools/list"
+            | "tools/call"
+            | "resources/list"
+            | "resources/templates/list"
+            | "resources/read"
+            | "resources/subscribe"
+            | "resources/unsubscribe"
+            | "prompts/list"
+            | "prompts/get" => Err(not_declared(method)),
             other => Err(RpcError::method_not_found(other)),
         }
     }
@@ -119,10 +145,17 @@ impl Session {
     }
 
     /// One page of a list, with an opaque cursor for the next one.
-    fn page<'a, T: Serialize + 'a>(&self, params: &Value, key: &str, items: impl Iterator<Item = &'a T>) -> Result<Value, RpcError> {
+    fn page<'a, T: Serialize + 'a>(
+        &self,
+        params: &Value,
+        key: &str,
+        items: impl Iterator<Item = &'a T>,
+    ) -> Result<Value, RpcError> {
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
-            Some(Value::String(cursor)) => decode_cursor(cursor).ok_or_else(|| RpcError::invalid_params("invalid cursor"))?,
+            Some(Value::String(cursor)) => {
+                decode_cursor(cursor).ok_or_else(|| RpcError::invalid_params("invalid cursor"))?
+            }
             Some(_) => return Err(RpcError::invalid_params("invalid cursor")),
         };
         let size = self.server.inner.page_size;
@@ -134,7 +167,10 @@ impl Session {
         let mut result = Map::new();
         result.insert(key.to_owned(), to_value(&items[start..end])?);
         if end < items.len() {
-            result.insert("nextCursor".to_owned(), Value::String(format!("page:{end}")));
+            result.insert(
+                "nextCursor".to_owned(),
+                Value::String(format!("page:{end}")),
+            );
         }
         Ok(Value::Object(result))
     }
@@ -150,11 +186,18 @@ impl Session {
         let arguments = match params.get("arguments") {
             None | Some(Value::Null) => Value::Object(Map::new()),
             Some(args @ Value::Object(_)) => args.clone(),
-            Some(_) => return Err(RpcError::invalid_params("params.arguments must be an object")),
+            Some(_) => {
+                return Err(RpcError::invalid_params(
+                    "params.arguments must be an object",
+                ));
+            }
         };
         let problems = schema_check::validate(&registered.tool.input_schema, &arguments);
         if !problems.is_empty() {
-            let message = format!("invalid arguments for tool {name}:\n- {}", problems.join("\n- "));
+            let message = format!(
+                "invalid arguments for tool {name}:\n- {}",
+                problems.join("\n- ")
+            );
             return to_value(&CallToolResult::error(message));
         }
         let call = AssertUnwindSafe((registered.handler)(arguments, cx)).catch_unwind();
@@ -163,7 +206,9 @@ impl Session {
             Ok(Err(error)) => CallToolResult::error(error.message()),
             Err(_) => {
                 tracing::error!(tool = name, "tool handler panicked");
-                CallToolResult::error(format!("tool {name} failed unexpectedly (the handler panicked)"))
+                CallToolResult::error(format!(
+                    "tool {name} failed unexpectedly (the handler panicked)"
+                ))
             }
         };
         to_value(&result)
@@ -172,10 +217,13 @@ impl Session {
     async fn read_resource(&self, params: &Value, cx: RequestContext) -> Result<Value, RpcError> {
         let uri = string_param(params, "uri")?.to_owned();
         let inner = &self.server.inner;
-        let result = if let Some((_, handler)) = inner.resources.iter().find(|(r, _)| r.uri == uri) {
+        let result = if let Some((_, handler)) = inner.resources.iter().find(|(r, _)| r.uri == uri)
+        {
             handler(uri.clone(), cx).await?
-        } else if let Some((template, vars)) =
-            inner.templates.iter().find_map(|t| t.matcher.matches(&uri).map(|vars| (t, vars)))
+        } else if let Some((template, vars)) = inner
+            .templates
+            .iter()
+            .find_map(|t| t.matcher.matches(&uri).map(|vars| (t, vars)))
         {
             (template.handler)(uri.clone(), vars, cx).await?
         } else {
@@ -202,12 +250,18 @@ impl Session {
             Some(Value::Object(given)) => {
                 for (key, value) in given {
                     let Value::String(text) = value else {
-                        return Err(RpcError::invalid_params(format!("prompt argument {key} must be a string")));
+                        return Err(RpcError::invalid_params(format!(
+                            "prompt argument {key} must be a string"
+                        )));
                     };
                     arguments.insert(key.clone(), text.clone());
                 }
             }
-            Some(_) => return Err(RpcError::invalid_params("params.arguments must be an object")),
+            Some(_) => {
+                return Err(RpcError::invalid_params(
+                    "params.arguments must be an object",
+                ));
+            }
         }
         let missing: Vec<&str> = prompt
             .arguments
@@ -228,7 +282,11 @@ impl Session {
 /// `-32002` with the URI, as revisions up to 2025-11-25 define it.
 #[must_use]
 pub(crate) fn resource_not_found(uri: &str) -> RpcError {
-    RpcError::new(RpcError::RESOURCE_NOT_FOUND, format!("Resource not found: {uri}")).with_data(json!({ "uri": uri }))
+    RpcError::new(
+        RpcError::RESOURCE_NOT_FOUND,
+        format!("Resource not found: {uri}"),
+    )
+    .with_data(json!({ "uri": uri }))
 }
 
 fn decode_cursor(cursor: &str) -> Option<usize> {

@@ -32,7 +32,9 @@ impl ToolError {
     /// A failure with this explanation for the model.
     #[must_use]
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into() }
+        Self {
+            message: message.into(),
+        }
     }
 
     /// A failure from any error, with its causes joined by `: `.

@@ -54,7 +54,11 @@ impl RpcError {
     /// An error with a code and message.
     #[must_use]
     pub fn new(code: i64, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), data: None }
+        Self {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// Adds `data`.
@@ -79,7 +83,10 @@ impl RpcError {
     /// `-32601` naming the method.
     #[must_use]
     pub fn method_not_found(method: &str) -> Self {
-        Self::new(Self::METHOD_NOT_FOUND, format!("method not found: {method}"))
+        Self::new(
+            Self::METHOD_NOT_FOUND,
+            format!("method not found: {method}"),
+        )
     }
 
     /// `-32602`.
@@ -107,11 +114,18 @@ impl std::error::Error for RpcError {}
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Incoming {
     /// Has an id and a method: must be answered.
-    Request { id: RequestId, method: String, params: Value },
+    Request {
+        id: RequestId,
+        method: String,
+        params: Value,
+    },
     /// Has a method and no id: never answered.
     Notification { method: String, params: Value },
     /// A response to a request this side sent.
-    Response { id: RequestId, outcome: Result<Value, RpcError> },
+    Response {
+        id: RequestId,
+        outcome: Result<Value, RpcError>,
+    },
 }
 
 /// Why a JSON value is not a valid message; carries the id when it could be read, so the error
@@ -126,7 +140,10 @@ impl Incoming {
     /// Classifies one JSON value (not an array).
     pub(crate) fn classify(value: Value) -> Result<Self, Invalid> {
         let Value::Object(mut object) = value else {
-            return Err(Invalid { id: None, error: RpcError::invalid_request("a message must be a JSON object") });
+            return Err(Invalid {
+                id: None,
+                error: RpcError::invalid_request("a message must be a JSON object"),
+            });
         };
         let id = match object.remove("id") {
             None => None,
@@ -163,12 +180,21 @@ impl Incoming {
             return Err(invalid(&None, "a message needs a method or an id"));
         };
         match (object.remove("result"), object.remove("error")) {
-            (Some(result), None) => Ok(Self::Response { id, outcome: Ok(result) }),
+            (Some(result), None) => Ok(Self::Response {
+                id,
+                outcome: Ok(result),
+            }),
             (None, Some(error)) => match serde_json::from_value::<RpcError>(error) {
-                Ok(error) => Ok(Self::Response { id, outcome: Err(error) }),
+                Ok(error) => Ok(Self::Response {
+                    id,
+                    outcome: Err(error),
+                }),
                 Err(_) => Err(invalid(&Some(id), "malformed error object")),
             },
-            _ => Err(invalid(&Some(id), "a response needs exactly one of result and error")),
+            _ => Err(invalid(
+                &Some(id),
+                "a response needs exactly one of result and error",
+            )),
         }
     }
 }
@@ -181,7 +207,11 @@ pub(crate) fn response(id: &RequestId, result: &Value) -> String {
         id: &'a RequestId,
         result: &'a Value,
     }
-    to_line(&Wire { jsonrpc: "2.0", id, result })
+    to_line(&Wire {
+        jsonrpc: "2.0",
+        id,
+        result,
+    })
 }
 
 /// Serializes an error response (`id: null` when the request's id could not be read).
@@ -192,7 +222,11 @@ pub(crate) fn error_response(id: Option<&RequestId>, error: &RpcError) -> String
         id: Option<&'a RequestId>,
         error: &'a RpcError,
     }
-    to_line(&Wire { jsonrpc: "2.0", id, error })
+    to_line(&Wire {
+        jsonrpc: "2.0",
+        id,
+        error,
+    })
 }
 
 /// Serializes a notification.
@@ -203,7 +237,11 @@ pub(crate) fn notification(method: &str, params: &Value) -> String {
         method: &'a str,
         params: &'a Value,
     }
-    to_line(&Wire { jsonrpc: "2.0", method, params })
+    to_line(&Wire {
+        jsonrpc: "2.0",
+        method,
+        params,
+    })
 }
 
 /// Serializes a request (server → client).
@@ -215,7 +253,12 @@ pub(crate) fn request(id: &RequestId, method: &str, params: &Value) -> String {
         method: &'a str,
         params: &'a Value,
     }
-    to_line(&Wire { jsonrpc: "2.0", id, method, params })
+    to_line(&Wire {
+        jsonrpc: "2.0",
+        id,
+        method,
+        params,
+    })
 }
 
 fn to_line(value: &impl Serialize) -> String {
@@ -239,20 +282,32 @@ mod tests {
     fn requests_notifications_and_responses_are_told_apart() {
         assert!(matches!(
             classify(json!({"jsonrpc":"2.0","id":1,"method":"ping"})),
-            Ok(Incoming::Request { id: RequestId::Number(1), .. })
+            Ok(Incoming::Request {
+                id: RequestId::Number(1),
+                ..
+            })
         ));
         assert!(matches!(
             classify(json!({"jsonrpc":"2.0","id":"a","method":"x","params":{"k":1}})),
-            Ok(Incoming::Request { id: RequestId::String(_), .. })
+            Ok(Incoming::Request {
+                id: RequestId::String(_),
+                ..
+            })
         ));
-        assert!(matches!(classify(json!({"jsonrpc":"2.0","method":"n"})), Ok(Incoming::Notification { .. })));
+        assert!(matches!(
+            classify(json!({"jsonrpc":"2.0","method":"n"})),
+            Ok(Incoming::Notification { .. })
+        ));
         assert!(matches!(
             classify(json!({"jsonrpc":"2.0","id":2,"result":{}})),
             Ok(Incoming::Response { outcome: Ok(_), .. })
         ));
         assert!(matches!(
             classify(json!({"jsonrpc":"2.0","id":2,"error":{"code":-1,"message":"no"}})),
-            Ok(Incoming::Response { outcome: Err(_), .. })
+            Ok(Incoming::Response {
+                outcome: Err(_),
+                ..
+            })
         ));
     }
 
@@ -261,13 +316,25 @@ mod tests {
         for (value, id) in [
             (json!([1]), None),
             (json!({"id":1,"method":"x"}), Some(RequestId::Number(1))),
-            (json!({"jsonrpc":"1.0","id":"k","method":"x"}), Some(RequestId::String("k".into()))),
+            (
+                json!({"jsonrpc":"1.0","id":"k","method":"x"}),
+                Some(RequestId::String("k".into())),
+            ),
             (json!({"jsonrpc":"2.0","id":null,"method":"x"}), None),
             (json!({"jsonrpc":"2.0","id":1.5,"method":"x"}), None),
-            (json!({"jsonrpc":"2.0","id":3,"method":7}), Some(RequestId::Number(3))),
-            (json!({"jsonrpc":"2.0","id":3,"method":"x","params":[1]}), Some(RequestId::Number(3))),
+            (
+                json!({"jsonrpc":"2.0","id":3,"method":7}),
+                Some(RequestId::Number(3)),
+            ),
+            (
+                json!({"jsonrpc":"2.0","id":3,"method":"x","params":[1]}),
+                Some(RequestId::Number(3)),
+            ),
             (json!({"jsonrpc":"2.0"}), None),
-            (json!({"jsonrpc":"2.0","id":4,"result":1,"error":{"code":1,"message":""}}), Some(RequestId::Number(4))),
+            (
+                json!({"jsonrpc":"2.0","id":4,"result":1,"error":{"code":1,"message":""}}),
+                Some(RequestId::Number(4)),
+            ),
         ] {
             let invalid = classify(value.clone()).unwrap_err();
             assert_eq!(invalid.id, id, "{value}");
@@ -277,7 +344,10 @@ mod tests {
 
     #[test]
     fn wire_output_echoes_the_id_type() {
-        assert_eq!(response(&RequestId::String("1".into()), &json!({})), r#"{"jsonrpc":"2.0","id":"1","result":{}}"#);
+        assert_eq!(
+            response(&RequestId::String("1".into()), &json!({})),
+            r#"{"jsonrpc":"2.0","id":"1","result":{}}"#
+        );
         assert_eq!(
             error_response(None, &RpcError::parse_error("eof")),
             r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"parse error: eof"}}"#

@@ -1,6 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
-#![warn(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::print_stderr)]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod context;
@@ -25,13 +30,13 @@ pub use transport::http::{HttpConfig, StreamableHttp};
 pub use transport::stdio::{serve_io, serve_stdio};
 pub use types::{
     completion::{
-        CompleteRequest, CompleteResult, Completion, CompletionArgument, CompletionContext, CompletionReference,
-        LoggingLevel,
+        CompleteRequest, CompleteResult, Completion, CompletionArgument, CompletionContext,
+        CompletionReference, LoggingLevel,
     },
     content::{Annotations, Content, ResourceContents, Role},
     lifecycle::{
-        ClientCapabilities, Implementation, InitializeParams, InitializeResult, ListChangedCapability,
-        ResourcesCapability, ServerCapabilities,
+        ClientCapabilities, Implementation, InitializeParams, InitializeResult,
+        ListChangedCapability, ResourcesCapability, ServerCapabilities,
     },
     prompts::{GetPromptResult, Prompt, PromptArgument, PromptMessage},
     resources::{ReadResourceResult, Resource, ResourceTemplate},

@@ -18,7 +18,14 @@ pub(crate) fn validate(schema: &Value, value: &Value) -> Vec<String> {
     problems
 }
 
-fn check(root: &Value, schema: &Value, value: &Value, path: &str, depth: usize, out: &mut Vec<String>) {
+fn check(
+    root: &Value,
+    schema: &Value,
+    value: &Value,
+    path: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
     let Value::Object(schema) = schema else {
         if schema == &Value::Bool(false) {
             out.push(format!("{path}: no value is allowed here"));
@@ -28,26 +35,33 @@ fn check(root: &Value, schema: &Value, value: &Value, path: &str, depth: usize, 
     if depth > MAX_DEPTH {
         return;
     }
-    if let Some(Value::String(reference)) = schema.get("$ref") {
-        if let Some(target) = resolve(root, reference) {
-            check(root, target, value, path, depth + 1, out);
-        }
+    if let Some(Value::String(reference)) = schema.get("$ref")
+        && let Some(target) = resolve(root, reference)
+    {
+        check(root, target, value, path, depth + 1, out);
     }
-    if let Some(expected) = schema.get("type") {
-        if !type_matches(expected, value) {
-            out.push(format!("{path}: expected {}, got {}", describe(expected), kind(value)));
-            return;
-        }
+    if let Some(expected) = schema.get("type")
+        && !type_matches(expected, value)
+    {
+        out.push(format!(
+            "{path}: expected {}, got {}",
+            describe(expected),
+            kind(value)
+        ));
+        return;
     }
-    if let Some(Value::Array(options)) = schema.get("enum") {
-        if !options.contains(value) {
-            out.push(format!("{path}: must be one of {}", Value::Array(options.clone())));
-        }
+    if let Some(Value::Array(options)) = schema.get("enum")
+        && !options.contains(value)
+    {
+        out.push(format!(
+            "{path}: must be one of {}",
+            Value::Array(options.clone())
+        ));
     }
-    if let Some(constant) = schema.get("const") {
-        if constant != value {
-            out.push(format!("{path}: must be {constant}"));
-        }
+    if let Some(constant) = schema.get("const")
+        && constant != value
+    {
+        out.push(format!("{path}: must be {constant}"));
     }
     match value {
         Value::Object(object) => check_object(root, schema, object, path, depth, out),
@@ -59,7 +73,14 @@ fn check(root: &Value, schema: &Value, value: &Value, path: &str, depth: usize, 
     check_combinators(root, schema, value, path, depth, out);
 }
 
-fn check_object(root: &Value, schema: &Map<String, Value>, object: &Map<String, Value>, path: &str, depth: usize, out: &mut Vec<String>) {
+fn check_object(
+    root: &Value,
+    schema: &Map<String, Value>,
+    object: &Map<String, Value>,
+    path: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
     if let Some(Value::Array(required)) = schema.get("required") {
         for name in required.iter().filter_map(Value::as_str) {
             if !object.contains_key(name) {
@@ -73,66 +94,113 @@ fn check_object(root: &Value, schema: &Map<String, Value>, object: &Map<String, 
         match properties.and_then(|p| p.get(name)) {
             Some(property) => check(root, property, item, &item_path, depth + 1, out),
             None => match schema.get("additionalProperties") {
-                Some(Value::Bool(false)) => out.push(format!("{path}: unknown property \"{name}\"")),
-                Some(extra @ Value::Object(_)) => check(root, extra, item, &item_path, depth + 1, out),
+                Some(Value::Bool(false)) => {
+                    out.push(format!("{path}: unknown property \"{name}\""));
+                }
+                Some(extra @ Value::Object(_)) => {
+                    check(root, extra, item, &item_path, depth + 1, out);
+                }
                 _ => {}
             },
         }
     }
 }
 
-fn check_array(root: &Value, schema: &Map<String, Value>, items: &[Value], path: &str, depth: usize, out: &mut Vec<String>) {
-    check_bound(schema, "minItems", "maxItems", items.len(), "items", path, out);
+fn check_array(
+    root: &Value,
+    schema: &Map<String, Value>,
+    items: &[Value],
+    path: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
+    check_bound(
+        schema,
+        "minItems",
+        "maxItems",
+        items.len(),
+        "items",
+        path,
+        out,
+    );
     if let Some(item_schema @ Value::Object(_)) = schema.get("items") {
         for (i, item) in items.iter().enumerate() {
-            check(root, item_schema, item, &format!("{path}[{i}]"), depth + 1, out);
+            check(
+                root,
+                item_schema,
+                item,
+                &format!("{path}[{i}]"),
+                depth + 1,
+                out,
+            );
         }
     }
 }
 
-fn check_length(schema: &Map<String, Value>, length: usize, unit: &str, path: &str, out: &mut Vec<String>) {
+fn check_length(
+    schema: &Map<String, Value>,
+    length: usize,
+    unit: &str,
+    path: &str,
+    out: &mut Vec<String>,
+) {
     check_bound(schema, "minLength", "maxLength", length, unit, path, out);
 }
 
-fn check_bound(schema: &Map<String, Value>, min: &str, max: &str, count: usize, unit: &str, path: &str, out: &mut Vec<String>) {
+fn check_bound(
+    schema: &Map<String, Value>,
+    min: &str,
+    max: &str,
+    count: usize,
+    unit: &str,
+    path: &str,
+    out: &mut Vec<String>,
+) {
     let count = count as u64;
-    if let Some(min) = schema.get(min).and_then(Value::as_u64) {
-        if count < min {
-            out.push(format!("{path}: needs at least {min} {unit}, has {count}"));
-        }
+    if let Some(min) = schema.get(min).and_then(Value::as_u64)
+        && count < min
+    {
+        out.push(format!("{path}: needs at least {min} {unit}, has {count}"));
     }
-    if let Some(max) = schema.get(max).and_then(Value::as_u64) {
-        if count > max {
-            out.push(format!("{path}: allows at most {max} {unit}, has {count}"));
-        }
+    if let Some(max) = schema.get(max).and_then(Value::as_u64)
+        && count > max
+    {
+        out.push(format!("{path}: allows at most {max} {unit}, has {count}"));
     }
 }
 
 fn check_number(schema: &Map<String, Value>, number: f64, path: &str, out: &mut Vec<String>) {
     let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
-    if let Some(min) = bound("minimum") {
-        if number < min {
-            out.push(format!("{path}: must be >= {min}"));
-        }
+    if let Some(min) = bound("minimum")
+        && number < min
+    {
+        out.push(format!("{path}: must be >= {min}"));
     }
-    if let Some(max) = bound("maximum") {
-        if number > max {
-            out.push(format!("{path}: must be <= {max}"));
-        }
+    if let Some(max) = bound("maximum")
+        && number > max
+    {
+        out.push(format!("{path}: must be <= {max}"));
     }
-    if let Some(min) = bound("exclusiveMinimum") {
-        if number <= min {
-            out.push(format!("{path}: must be > {min}"));
-        }
+    if let Some(min) = bound("exclusiveMinimum")
+        && number <= min
+    {
+        out.push(format!("{path}: must be > {min}"));
     }
-    if let Some(max) = bound("exclusiveMaximum") {
-        if number >= max {
-            out.push(format!("{path}: must be < {max}"));
-        }
+    if let Some(max) = bound("exclusiveMaximum")
+        && number >= max
+    {
+        out.push(format!("{path}: must be < {max}"));
     }
 }
 
-fn check_combinators(root: &Value, schema: &Map<String, Value>, value: &Value, path: &str, depth: usize, out: &mut Vec<String>) {
+fn check_combinators(
+    root: &Value,
+    schema: &Map<String, Value>,
+    value: &Value,
+    path: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
     let passes = |sub: &Value| {
         let mut scratch = Vec::new();
         check(root, sub, value, path, depth + 1, &mut scratch);
@@ -143,15 +211,19 @@ fn check_combinators(root: &Value, schema: &Map<String, Value>, value: &Value, p
             check(root, sub, value, path, depth + 1, out);
         }
     }
-    if let Some(Value::Array(any)) = schema.get("anyOf") {
-        if !any.iter().any(passes) {
-            out.push(format!("{path}: matches none of the allowed shapes (anyOf)"));
-        }
+    if let Some(Value::Array(any)) = schema.get("anyOf")
+        && !any.iter().any(passes)
+    {
+        out.push(format!(
+            "{path}: matches none of the allowed shapes (anyOf)"
+        ));
     }
     if let Some(Value::Array(one)) = schema.get("oneOf") {
         let matching = one.iter().filter(|sub| passes(sub)).count();
         if matching != 1 {
-            out.push(format!("{path}: must match exactly one shape (oneOf), matches {matching}"));
+            out.push(format!(
+                "{path}: must match exactly one shape (oneOf), matches {matching}"
+            ));
         }
     }
 }
@@ -164,7 +236,10 @@ fn resolve<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
 fn type_matches(expected: &Value, value: &Value) -> bool {
     match expected {
         Value::String(name) => is_type(name, value),
-        Value::Array(names) => names.iter().filter_map(Value::as_str).any(|name| is_type(name, value)),
+        Value::Array(names) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|name| is_type(name, value)),
         _ => true,
     }
 }
@@ -177,14 +252,22 @@ fn is_type(name: &str, value: &Value) -> bool {
         "boolean" => value.is_boolean(),
         "null" => value.is_null(),
         "number" => value.is_number(),
-        "integer" => value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "integer" => {
+            value.as_i64().is_some()
+                || value.as_u64().is_some()
+                || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
         _ => true,
     }
 }
 
 fn describe(expected: &Value) -> String {
     match expected {
-        Value::Array(names) => names.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" or "),
+        Value::Array(names) => names
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" or "),
         Value::String(name) => name.clone(),
         other => other.to_string(),
     }
@@ -219,7 +302,10 @@ mod tests {
         let schema = json!({"type":"object","properties":{"city":{"type":"string"},"days":{"type":"integer","maximum":7},"unit":{"enum":["C","F"]}},"required":["city"],"additionalProperties":false});
         let problems = validate(&schema, &json!({"days":9.5,"unit":"K","extra":1}));
         let text = problems.join("\n");
-        assert!(text.contains("missing required property \"city\""), "{text}");
+        assert!(
+            text.contains("missing required property \"city\""),
+            "{text}"
+        );
         assert!(text.contains("arguments.days: expected integer"), "{text}");
         assert!(text.contains("arguments.unit: must be one of"), "{text}");
         assert!(text.contains("unknown property \"extra\""), "{text}");
@@ -237,7 +323,10 @@ mod tests {
             }
         });
         assert!(validate(&schema, &json!({"tags":["ab"],"id":"x","mode":"a"})).is_empty());
-        let problems = validate(&schema, &json!({"tags":["abcd","a","b"],"id":true,"mode":"c"}));
+        let problems = validate(
+            &schema,
+            &json!({"tags":["abcd","a","b"],"id":true,"mode":"c"}),
+        );
         assert_eq!(problems.len(), 4, "{problems:?}");
     }
 

@@ -6,8 +6,9 @@ use std::{collections::HashMap, fmt, future::Future, pin::Pin, sync::Arc, time::
 use serde_json::Value;
 
 use crate::{
-    CallToolResult, CompleteRequest, CompleteResult, Error, GetPromptResult, Implementation, Prompt,
-    ReadResourceResult, RequestContext, Resource, ResourceTemplate, RpcError, Tool, ToolError,
+    CallToolResult, CompleteRequest, CompleteResult, Error, GetPromptResult, Implementation,
+    Prompt, ReadResourceResult, RequestContext, Resource, ResourceTemplate, RpcError, Tool,
+    ToolError,
     types::lifecycle::{ListChangedCapability, ResourcesCapability, ServerCapabilities},
     uri_template::UriTemplate,
 };
@@ -15,13 +16,31 @@ use crate::{
 /// A boxed, sendable future, as handlers return them.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-pub(crate) type ToolFn = Arc<dyn Fn(Value, RequestContext) -> BoxFuture<Result<CallToolResult, ToolError>> + Send + Sync>;
-pub(crate) type ResourceFn = Arc<dyn Fn(String, RequestContext) -> BoxFuture<Result<ReadResourceResult, RpcError>> + Send + Sync>;
-pub(crate) type TemplateFn =
-    Arc<dyn Fn(String, HashMap<String, String>, RequestContext) -> BoxFuture<Result<ReadResourceResult, RpcError>> + Send + Sync>;
-pub(crate) type PromptFn =
-    Arc<dyn Fn(HashMap<String, String>, RequestContext) -> BoxFuture<Result<GetPromptResult, RpcError>> + Send + Sync>;
-pub(crate) type CompleteFn = Arc<dyn Fn(CompleteRequest, RequestContext) -> BoxFuture<Result<CompleteResult, RpcError>> + Send + Sync>;
+pub(crate) type ToolFn = Arc<
+    dyn Fn(Value, RequestContext) -> BoxFuture<Result<CallToolResult, ToolError>> + Send + Sync,
+>;
+pub(crate) type ResourceFn = Arc<
+    dyn Fn(String, RequestContext) -> BoxFuture<Result<ReadResourceResult, RpcError>> + Send + Sync,
+>;
+pub(crate) type TemplateFn = Arc<
+    dyn Fn(
+            String,
+            HashMap<String, String>,
+            RequestContext,
+        ) -> BoxFuture<Result<ReadResourceResult, RpcError>>
+        + Send
+        + Sync,
+>;
+pub(crate) type PromptFn = Arc<
+    dyn Fn(HashMap<String, String>, RequestContext) -> BoxFuture<Result<GetPromptResult, RpcError>>
+        + Send
+        + Sync,
+>;
+pub(crate) type CompleteFn = Arc<
+    dyn Fn(CompleteRequest, RequestContext) -> BoxFuture<Result<CompleteResult, RpcError>>
+        + Send
+        + Sync,
+>;
 
 pub(crate) struct RegisteredTool {
     pub(crate) tool: Tool,
@@ -59,7 +78,15 @@ impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("info", &self.inner.info)
-            .field("tools", &self.inner.tools.iter().map(|t| &t.tool.name).collect::<Vec<_>>())
+            .field(
+                "tools",
+                &self
+                    .inner
+                    .tools
+                    .iter()
+                    .map(|t| &t.tool.name)
+                    .collect::<Vec<_>>(),
+            )
             .field("resources", &self.inner.resources.len())
             .field("templates", &self.inner.templates.len())
             .field("prompts", &self.inner.prompts.len())
@@ -107,8 +134,12 @@ impl Server {
         let inner = &self.inner;
         ServerCapabilities {
             tools: (!inner.tools.is_empty()).then(ListChangedCapability::default),
-            resources: (!inner.resources.is_empty() || !inner.templates.is_empty())
-                .then(|| ResourcesCapability { subscribe: Some(true), list_changed: None }),
+            resources: (!inner.resources.is_empty() || !inner.templates.is_empty()).then_some({
+                ResourcesCapability {
+                    subscribe: Some(true),
+                    list_changed: None,
+                }
+            }),
             prompts: (!inner.prompts.is_empty()).then(ListChangedCapability::default),
             logging: Some(serde_json::Map::new()),
             completions: inner.completion.is_some().then(serde_json::Map::new),
@@ -134,7 +165,9 @@ pub struct ServerBuilder {
 
 impl fmt::Debug for ServerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerBuilder").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("ServerBuilder")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -169,10 +202,14 @@ impl ServerBuilder {
             self.problems.push(problem);
         }
         if self.tools.iter().any(|t| t.tool.name == tool.name) {
-            self.problems.push(format!("tool {:?} is registered twice", tool.name));
+            self.problems
+                .push(format!("tool {:?} is registered twice", tool.name));
         }
         if tool.input_schema.get("type").and_then(Value::as_str) != Some("object") {
-            self.problems.push(format!("tool {:?}: the input schema's root must have \"type\": \"object\"", tool.name));
+            self.problems.push(format!(
+                "tool {:?}: the input schema's root must have \"type\": \"object\"",
+                tool.name
+            ));
         }
         let handler: ToolFn = Arc::new(move |args, cx| Box::pin(handler(args, cx)));
         self.tools.push(RegisteredTool { tool, handler });
@@ -186,7 +223,8 @@ impl ServerBuilder {
         Fut: Future<Output = Result<ReadResourceResult, RpcError>> + Send + 'static,
     {
         if self.resources.iter().any(|(r, _)| r.uri == resource.uri) {
-            self.problems.push(format!("resource {:?} is registered twice", resource.uri));
+            self.problems
+                .push(format!("resource {:?} is registered twice", resource.uri));
         }
         let handler: ResourceFn = Arc::new(move |uri, cx| Box::pin(handler(uri, cx)));
         self.resources.push((resource, handler));
@@ -200,11 +238,18 @@ impl ServerBuilder {
         Fut: Future<Output = Result<ReadResourceResult, RpcError>> + Send + 'static,
     {
         let Some(matcher) = UriTemplate::parse(&template.uri_template) else {
-            self.problems.push(format!("resource template {:?} has an unclosed '{{'", template.uri_template));
+            self.problems.push(format!(
+                "resource template {:?} has an unclosed '{{'",
+                template.uri_template
+            ));
             return self;
         };
         let handler: TemplateFn = Arc::new(move |uri, vars, cx| Box::pin(handler(uri, vars, cx)));
-        self.templates.push(RegisteredTemplate { template, matcher, handler });
+        self.templates.push(RegisteredTemplate {
+            template,
+            matcher,
+            handler,
+        });
         self
     }
 
@@ -215,7 +260,8 @@ impl ServerBuilder {
         Fut: Future<Output = Result<GetPromptResult, RpcError>> + Send + 'static,
     {
         if self.prompts.iter().any(|(p, _)| p.name == prompt.name) {
-            self.problems.push(format!("prompt {:?} is registered twice", prompt.name));
+            self.problems
+                .push(format!("prompt {:?} is registered twice", prompt.name));
         }
         let handler: PromptFn = Arc::new(move |args, cx| Box::pin(handler(args, cx)));
         self.prompts.push((prompt, handler));
@@ -258,15 +304,24 @@ impl ServerBuilder {
     /// input schema whose root is not an object; an unclosed template; a zero page size.
     pub fn build(mut self) -> Result<Server, Error> {
         if self.page_size == 0 {
-            self.problems.push("page_size must be at least 1".to_owned());
+            self.problems
+                .push("page_size must be at least 1".to_owned());
         }
         if self.max_message_bytes < 1024 {
-            self.problems.push("max_message_bytes must be at least 1024".to_owned());
+            self.problems
+                .push("max_message_bytes must be at least 1024".to_owned());
         }
         if !self.problems.is_empty() {
-            return Err(Error::InvalidDefinition { problems: self.problems });
+            return Err(Error::InvalidDefinition {
+                problems: self.problems,
+            });
         }
-        let tool_index = self.tools.iter().enumerate().map(|(i, t)| (t.tool.name.clone(), i)).collect();
+        let tool_index = self
+            .tools
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.tool.name.clone(), i))
+            .collect();
         Ok(Server {
             inner: Arc::new(ServerInner {
                 info: self.info,
@@ -286,7 +341,9 @@ impl ServerBuilder {
 }
 
 fn tool_name_problem(name: &str) -> Option<String> {
-    let valid_chars = name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    let valid_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
     (name.is_empty() || name.len() > 64 || !valid_chars)
         .then(|| format!("tool name {name:?} must be 1-64 characters of A-Z a-z 0-9 _ . -"))
 }
@@ -305,23 +362,37 @@ mod tests {
             .tool(Tool::new("bad name", "x"), ok)
             .tool(Tool::new("dup", "x"), ok)
             .tool(Tool::new("dup", "x"), ok)
-            .tool(Tool::new(&"x".repeat(65), "x"), ok)
-            .tool(Tool::new("schema", "x").input_schema(serde_json::json!({"type":"string"})), ok)
+            .tool(Tool::new("x".repeat(65), "x"), ok)
+            .tool(
+                Tool::new("schema", "x").input_schema(serde_json::json!({"type":"string"})),
+                ok,
+            )
             .resource_template(ResourceTemplate::new("x://{open", "t"), |_, _, _| async {
                 Err(RpcError::internal("unused"))
             })
             .build()
             .unwrap_err();
-        let Error::InvalidDefinition { problems } = err else { panic!() };
+        let Error::InvalidDefinition { problems } = err else {
+            panic!()
+        };
         assert_eq!(problems.len(), 5, "{problems:#?}");
     }
 
     #[test]
     fn capabilities_follow_registrations() {
         let bare = Server::builder("s", "1").build().unwrap().capabilities();
-        assert!(bare.tools.is_none() && bare.resources.is_none() && bare.prompts.is_none() && bare.completions.is_none());
+        assert!(
+            bare.tools.is_none()
+                && bare.resources.is_none()
+                && bare.prompts.is_none()
+                && bare.completions.is_none()
+        );
         assert!(bare.logging.is_some());
-        let with_tool = Server::builder("s", "1").tool(Tool::new("t", "d"), ok).build().unwrap().capabilities();
+        let with_tool = Server::builder("s", "1")
+            .tool(Tool::new("t", "d"), ok)
+            .build()
+            .unwrap()
+            .capabilities();
         assert!(with_tool.tools.is_some());
     }
 }

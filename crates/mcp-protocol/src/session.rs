@@ -116,7 +116,12 @@ impl Session {
     }
 
     /// Records the outcome of `initialize`; false if the session was initialized already.
-    pub(crate) fn initialize(&self, version: String, capabilities: ClientCapabilities, info: Implementation) -> bool {
+    pub(crate) fn initialize(
+        &self,
+        version: String,
+        capabilities: ClientCapabilities,
+        info: Implementation,
+    ) -> bool {
         let mut state = lock(&self.state);
         if state.initialized {
             return false;
@@ -143,7 +148,11 @@ impl Session {
 
     /// Handles one parsed body: an object, or (for protocol version 2025-03-26) an array.
     /// Returns the line to send back, if any.
-    pub(crate) async fn handle_value(self: &Arc<Self>, value: Value, sink: &Sink) -> Option<String> {
+    pub(crate) async fn handle_value(
+        self: &Arc<Self>,
+        value: Value,
+        sink: &Sink,
+    ) -> Option<String> {
         match value {
             Value::Array(batch) => self.handle_batch(batch, sink).await,
             single => self.handle_one(single, sink).await,
@@ -158,10 +167,16 @@ impl Session {
             } else {
                 format!("batches are not part of protocol version {version}")
             };
-            return Some(jsonrpc::error_response(None, &RpcError::invalid_request(message)));
+            return Some(jsonrpc::error_response(
+                None,
+                &RpcError::invalid_request(message),
+            ));
         }
         if batch.is_empty() {
-            return Some(jsonrpc::error_response(None, &RpcError::invalid_request("empty batch")));
+            return Some(jsonrpc::error_response(
+                None,
+                &RpcError::invalid_request("empty batch"),
+            ));
         }
         let answers = join_all(batch.into_iter().map(|item| self.handle_one(item, sink))).await;
         let answers: Vec<String> = answers.into_iter().flatten().collect();
@@ -184,7 +199,9 @@ impl Session {
                 }
                 None
             }
-            Ok(Incoming::Request { id, method, params }) => self.request(id, method, params, sink).await,
+            Ok(Incoming::Request { id, method, params }) => {
+                self.request(id, method, params, sink).await
+            }
         }
     }
 
@@ -192,17 +209,28 @@ impl Session {
         match method {
             "notifications/initialized" => {}
             "notifications/cancelled" => {
-                let id = params.get("requestId").cloned().and_then(|id| serde_json::from_value::<RequestId>(id).ok());
+                let id = params
+                    .get("requestId")
+                    .cloned()
+                    .and_then(|id| serde_json::from_value::<RequestId>(id).ok());
                 match id.and_then(|id| lock(&self.in_flight).get(&id).cloned()) {
                     Some(token) => token.cancel(),
-                    None => tracing::debug!("cancellation of an unknown or finished request ignored"),
+                    None => {
+                        tracing::debug!("cancellation of an unknown or finished request ignored");
+                    }
                 }
             }
             other => tracing::debug!(rpc_method = other, "notification ignored"),
         }
     }
 
-    async fn request(self: &Arc<Self>, id: RequestId, method: String, params: Value, sink: &Sink) -> Option<String> {
+    async fn request(
+        self: &Arc<Self>,
+        id: RequestId,
+        method: String,
+        params: Value,
+        sink: &Sink,
+    ) -> Option<String> {
         // `initialize` is never cancellable and is answered before anything else.
         if method == "initialize" {
             return Some(match self.initialize_request(&params) {
@@ -211,11 +239,16 @@ impl Session {
             });
         }
         if !self.is_initialized() && method != "ping" {
-            let error = RpcError::invalid_request(format!("{method} before initialize: send initialize first"));
+            let error = RpcError::invalid_request(format!(
+                "{method} before initialize: send initialize first"
+            ));
             return Some(jsonrpc::error_response(Some(&id), &error));
         }
         let token = CancellationToken::new();
-        if lock(&self.in_flight).insert(id.clone(), token.clone()).is_some() {
+        if lock(&self.in_flight)
+            .insert(id.clone(), token.clone())
+            .is_some()
+        {
             tracing::warn!(%id, "request id reused while the first request is in flight");
         }
         let outcome = tokio::select! {

@@ -13,7 +13,10 @@ pub(crate) struct UriTemplate {
 enum Part {
     Literal(String),
     /// A variable; `reserved` (`{+var}`) may contain `/`.
-    Variable { name: String, reserved: bool },
+    Variable {
+        name: String,
+        reserved: bool,
+    },
 }
 
 impl UriTemplate {
@@ -31,7 +34,10 @@ impl UriTemplate {
                 Some(name) => (true, name),
                 None => (false, expression),
             };
-            parts.push(Part::Variable { name: name.to_owned(), reserved });
+            parts.push(Part::Variable {
+                name: name.to_owned(),
+                reserved,
+            });
             rest = &rest[close + 1..];
         }
         if !rest.is_empty() {
@@ -83,7 +89,10 @@ mod tests {
     #[test]
     fn reserved_variables_span_slashes() {
         let template = UriTemplate::parse("file:///{+path}").unwrap();
-        assert_eq!(template.matches("file:///a/b.rs").unwrap()["path"], "a/b.rs");
+        assert_eq!(
+            template.matches("file:///a/b.rs").unwrap()["path"],
+            "a/b.rs"
+        );
         assert!(UriTemplate::parse("x://{open").is_none());
     }
 }

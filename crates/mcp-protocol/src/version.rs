@@ -12,7 +12,11 @@ pub(crate) const BATCH_VERSION: &str = "2025-03-26";
 /// The client's version when supported, else the latest.
 #[must_use]
 pub fn negotiate(requested: &str) -> &'static str {
-    SUPPORTED_VERSIONS.iter().find(|v| **v == requested).copied().unwrap_or(LATEST_VERSION)
+    SUPPORTED_VERSIONS
+        .iter()
+        .find(|v| **v == requested)
+        .copied()
+        .unwrap_or(LATEST_VERSION)
 }
 
 /// True for a version this crate speaks.

@@ -61,14 +61,21 @@ where
     };
 
     // End of input: let in-flight requests answer for a moment, then cancel them.
-    if tokio::time::timeout(EOF_GRACE, async { while tasks.join_next().await.is_some() {} }).await.is_err() {
+    if tokio::time::timeout(EOF_GRACE, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
+    {
         session.cancel_all();
         tasks.shutdown().await;
     }
     drop(sink);
     drop(sender);
     let write_outcome = writer_task.await.unwrap_or(Ok(()));
-    read_outcome.and(write_outcome).map_err(|source| Error::Io { source })
+    read_outcome
+        .and(write_outcome)
+        .map_err(|source| Error::Io { source })
 }
 
 /// What one input line turns into.
@@ -124,7 +131,10 @@ struct LineReader<R> {
 
 impl<R: AsyncRead + Unpin> LineReader<R> {
     fn new(reader: R, max: usize) -> Self {
-        Self { reader: BufReader::with_capacity(64 * 1024, reader), max }
+        Self {
+            reader: BufReader::with_capacity(64 * 1024, reader),
+            max,
+        }
     }
 
     async fn next_line(&mut self) -> std::io::Result<Option<Line>> {
@@ -168,11 +178,16 @@ fn finish(mut line: Vec<u8>) -> Option<Line> {
     if line.last() == Some(&b'\r') {
         line.pop();
     }
-    line.iter().any(|b| !b.is_ascii_whitespace()).then_some(Line::Message(line))
+    line.iter()
+        .any(|b| !b.is_ascii_whitespace())
+        .then_some(Line::Message(line))
 }
 
 /// Writes each message as one line, flushing when no more messages are waiting.
-async fn write_lines<W: AsyncWrite + Unpin>(mut receiver: mpsc::UnboundedReceiver<String>, mut writer: W) -> std::io::Result<()> {
+async fn write_lines<W: AsyncWrite + Unpin>(
+    mut receiver: mpsc::UnboundedReceiver<String>,
+    mut writer: W,
+) -> std::io::Result<()> {
     let mut buffer = Vec::with_capacity(8 * 1024);
     while let Some(line) = receiver.recv().await {
         buffer.extend_from_slice(line.as_bytes());

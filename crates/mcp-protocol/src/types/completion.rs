@@ -86,7 +86,13 @@ impl CompleteResult {
         let total = values.len() as u64;
         let has_more = values.len() > 100;
         let values = values.into_iter().take(100).collect();
-        Self { completion: Completion { values, total: Some(total), has_more: Some(has_more) } }
+        Self {
+            completion: Completion {
+                values,
+                total: Some(total),
+                has_more: Some(has_more),
+            },
+        }
     }
 }
 

@@ -32,7 +32,11 @@ pub struct Annotations {
 
 /// One content block.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 #[non_exhaustive]
 pub enum Content {
     /// Text.
@@ -93,31 +97,51 @@ impl Content {
     /// A text block.
     #[must_use]
     pub fn text(text: impl Into<String>) -> Self {
-        Self::Text { text: text.into(), annotations: None }
+        Self::Text {
+            text: text.into(),
+            annotations: None,
+        }
     }
 
     /// An image block from base64 data.
     #[must_use]
     pub fn image(base64: impl Into<String>, mime_type: impl Into<String>) -> Self {
-        Self::Image { data: base64.into(), mime_type: mime_type.into(), annotations: None }
+        Self::Image {
+            data: base64.into(),
+            mime_type: mime_type.into(),
+            annotations: None,
+        }
     }
 
     /// An audio block from base64 data.
     #[must_use]
     pub fn audio(base64: impl Into<String>, mime_type: impl Into<String>) -> Self {
-        Self::Audio { data: base64.into(), mime_type: mime_type.into(), annotations: None }
+        Self::Audio {
+            data: base64.into(),
+            mime_type: mime_type.into(),
+            annotations: None,
+        }
     }
 
     /// An embedded resource block.
     #[must_use]
     pub fn resource(contents: ResourceContents) -> Self {
-        Self::Resource { resource: contents, annotations: None }
+        Self::Resource {
+            resource: contents,
+            annotations: None,
+        }
     }
 
     /// A resource link block.
     #[must_use]
     pub fn resource_link(uri: impl Into<String>, name: impl Into<String>) -> Self {
-        Self::ResourceLink { uri: uri.into(), name: name.into(), description: None, mime_type: None, annotations: None }
+        Self::ResourceLink {
+            uri: uri.into(),
+            name: name.into(),
+            description: None,
+            mime_type: None,
+            annotations: None,
+        }
     }
 
     /// The text of a text block.
@@ -166,14 +190,32 @@ pub enum ResourceContents {
 impl ResourceContents {
     /// Text contents.
     #[must_use]
-    pub fn text(uri: impl Into<String>, mime_type: impl Into<String>, text: impl Into<String>) -> Self {
-        Self::Text { uri: uri.into(), mime_type: Some(mime_type.into()), text: text.into(), meta: None }
+    pub fn text(
+        uri: impl Into<String>,
+        mime_type: impl Into<String>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self::Text {
+            uri: uri.into(),
+            mime_type: Some(mime_type.into()),
+            text: text.into(),
+            meta: None,
+        }
     }
 
     /// Binary contents from base64 data.
     #[must_use]
-    pub fn blob(uri: impl Into<String>, mime_type: impl Into<String>, base64: impl Into<String>) -> Self {
-        Self::Blob { uri: uri.into(), mime_type: Some(mime_type.into()), blob: base64.into(), meta: None }
+    pub fn blob(
+        uri: impl Into<String>,
+        mime_type: impl Into<String>,
+        base64: impl Into<String>,
+    ) -> Self {
+        Self::Blob {
+            uri: uri.into(),
+            mime_type: Some(mime_type.into()),
+            blob: base64.into(),
+            meta: None,
+        }
     }
 }
 
@@ -185,16 +227,33 @@ mod tests {
 
     #[test]
     fn content_blocks_have_the_wire_shape() {
-        assert_eq!(serde_json::to_value(Content::text("hi")).unwrap(), json!({"type":"text","text":"hi"}));
+        assert_eq!(
+            serde_json::to_value(Content::text("hi")).unwrap(),
+            json!({"type":"text","text":"hi"})
+        );
         assert_eq!(
             serde_json::to_value(Content::image("AAA", "image/png")).unwrap(),
             json!({"type":"image","data":"AAA","mimeType":"image/png"})
         );
         assert_eq!(
-            serde_json::to_value(Content::resource(ResourceContents::text("test://x", "text/plain", "t"))).unwrap(),
+            serde_json::to_value(Content::resource(ResourceContents::text(
+                "test://x",
+                "text/plain",
+                "t"
+            )))
+            .unwrap(),
             json!({"type":"resource","resource":{"uri":"test://x","mimeType":"text/plain","text":"t"}})
         );
-        let link: Content = serde_json::from_value(json!({"type":"resource_link","uri":"file:///a","name":"a","mimeType":"text/x-rust"})).unwrap();
-        assert!(matches!(link, Content::ResourceLink { mime_type: Some(_), .. }));
+        let link: Content = serde_json::from_value(
+            json!({"type":"resource_link","uri":"file:///a","name":"a","mimeType":"text/x-rust"}),
+        )
+        .unwrap();
+        assert!(matches!(
+            link,
+            Content::ResourceLink {
+                mime_type: Some(_),
+                ..
+            }
+        ));
     }
 }

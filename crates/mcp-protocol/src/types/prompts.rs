@@ -39,13 +39,27 @@ impl Prompt {
     /// A prompt without arguments.
     #[must_use]
     pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
-        Self { name: name.into(), title: None, description: Some(description.into()), arguments: Vec::new() }
+        Self {
+            name: name.into(),
+            title: None,
+            description: Some(description.into()),
+            arguments: Vec::new(),
+        }
     }
 
     /// Adds an argument.
     #[must_use]
-    pub fn argument(mut self, name: impl Into<String>, description: impl Into<String>, required: bool) -> Self {
-        self.arguments.push(PromptArgument { name: name.into(), description: Some(description.into()), required });
+    pub fn argument(
+        mut self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        required: bool,
+    ) -> Self {
+        self.arguments.push(PromptArgument {
+            name: name.into(),
+            description: Some(description.into()),
+            required,
+        });
         self
     }
 }
@@ -64,13 +78,19 @@ impl PromptMessage {
     /// A user message.
     #[must_use]
     pub fn user(content: Content) -> Self {
-        Self { role: Role::User, content }
+        Self {
+            role: Role::User,
+            content,
+        }
     }
 
     /// An assistant message.
     #[must_use]
     pub fn assistant(content: Content) -> Self {
-        Self { role: Role::Assistant, content }
+        Self {
+            role: Role::Assistant,
+            content,
+        }
     }
 }
 
@@ -89,6 +109,9 @@ impl GetPromptResult {
     /// A result with these messages.
     #[must_use]
     pub fn new(messages: Vec<PromptMessage>) -> Self {
-        Self { description: None, messages }
+        Self {
+            description: None,
+            messages,
+        }
     }
 }

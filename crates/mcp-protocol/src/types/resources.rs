@@ -31,7 +31,14 @@ impl Resource {
     /// A resource with a URI and a name.
     #[must_use]
     pub fn new(uri: impl Into<String>, name: impl Into<String>) -> Self {
-        Self { uri: uri.into(), name: name.into(), title: None, description: None, mime_type: None, size: None }
+        Self {
+            uri: uri.into(),
+            name: name.into(),
+            title: None,
+            description: None,
+            mime_type: None,
+            size: None,
+        }
     }
 
     /// Sets the description.
@@ -73,7 +80,13 @@ impl ResourceTemplate {
     /// A template with a URI template and a name.
     #[must_use]
     pub fn new(uri_template: impl Into<String>, name: impl Into<String>) -> Self {
-        Self { uri_template: uri_template.into(), name: name.into(), title: None, description: None, mime_type: None }
+        Self {
+            uri_template: uri_template.into(),
+            name: name.into(),
+            title: None,
+            description: None,
+            mime_type: None,
+        }
     }
 
     /// Sets the description.
@@ -103,6 +116,8 @@ impl ReadResourceResult {
     /// A result with one entry.
     #[must_use]
     pub fn new(contents: ResourceContents) -> Self {
-        Self { contents: vec![contents] }
+        Self {
+            contents: vec![contents],
+        }
     }
 }

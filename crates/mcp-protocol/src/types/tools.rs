@@ -111,7 +111,9 @@ impl Tool {
     /// Marks the tool read-only (and so not destructive).
     #[must_use]
     pub fn read_only(mut self) -> Self {
-        let annotations = self.annotations.get_or_insert_with(ToolAnnotations::default);
+        let annotations = self
+            .annotations
+            .get_or_insert_with(ToolAnnotations::default);
         annotations.read_only_hint = Some(true);
         annotations.destructive_hint = Some(false);
         self
@@ -120,7 +122,9 @@ impl Tool {
     /// Marks the tool destructive.
     #[must_use]
     pub fn destructive(mut self) -> Self {
-        let annotations = self.annotations.get_or_insert_with(ToolAnnotations::default);
+        let annotations = self
+            .annotations
+            .get_or_insert_with(ToolAnnotations::default);
         annotations.read_only_hint = Some(false);
         annotations.destructive_hint = Some(true);
         self
@@ -129,7 +133,9 @@ impl Tool {
     /// Marks the tool as reaching beyond the local machine (or not).
     #[must_use]
     pub fn open_world(mut self, open: bool) -> Self {
-        self.annotations.get_or_insert_with(ToolAnnotations::default).open_world_hint = Some(open);
+        self.annotations
+            .get_or_insert_with(ToolAnnotations::default)
+            .open_world_hint = Some(open);
         self
     }
 }
@@ -155,7 +161,11 @@ impl CallToolResult {
     /// A result with these content blocks.
     #[must_use]
     pub fn new(content: Vec<Content>) -> Self {
-        Self { content, structured_content: None, is_error: false }
+        Self {
+            content,
+            structured_content: None,
+            is_error: false,
+        }
     }
 
     /// A result with one text block.
@@ -167,13 +177,20 @@ impl CallToolResult {
     /// A failed result with an explanation for the model.
     #[must_use]
     pub fn error(message: impl Into<String>) -> Self {
-        Self { is_error: true, ..Self::text(message) }
+        Self {
+            is_error: true,
+            ..Self::text(message)
+        }
     }
 
     /// A structured result: `structuredContent` plus the same JSON as text, for clients that
     /// only read text.
     #[must_use]
     pub fn structured(value: Value) -> Self {
-        Self { content: vec![Content::text(value.to_string())], structured_content: Some(value), is_error: false }
+        Self {
+            content: vec![Content::text(value.to_string())],
+            structured_content: Some(value),
+            is_error: false,
+        }
     }
 }

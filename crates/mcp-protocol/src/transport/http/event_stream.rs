@@ -33,7 +33,12 @@ pub(crate) enum Next {
 
 impl EventStream {
     pub(crate) fn new(id: u64, capacity: usize) -> Arc<Self> {
-        Arc::new(Self { id, capacity: capacity.max(1), state: Mutex::default(), changed: Notify::new() })
+        Arc::new(Self {
+            id,
+            capacity: capacity.max(1),
+            state: Mutex::default(),
+            changed: Notify::new(),
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -54,10 +59,10 @@ impl EventStream {
     /// Appends the last event and closes the stream.
     pub(crate) fn finish(&self, data: Option<String>) {
         let mut state = self.lock();
-        if let Some(data) = data {
-            if !state.closed {
-                Self::append(&mut state, self.capacity, data);
-            }
+        if let Some(data) = data
+            && !state.closed
+        {
+            Self::append(&mut state, self.capacity, data);
         }
         state.closed = true;
         drop(state);
@@ -91,7 +96,10 @@ impl EventStream {
             {
                 let state = self.lock();
                 if let Some((seq, data)) = state.events.iter().find(|(seq, _)| *seq >= from) {
-                    return Next::Event { seq: *seq, data: Arc::clone(data) };
+                    return Next::Event {
+                        seq: *seq,
+                        data: Arc::clone(data),
+                    };
                 }
                 if state.closed {
                     return Next::End;
@@ -113,14 +121,32 @@ mod tests {
         stream.push("b".into());
         stream.push("c".into());
         // "a" fell out of the buffer: a reader asking from 0 gets the oldest kept event.
-        assert_eq!(stream.next(0).await, Next::Event { seq: 1, data: Arc::from("b") });
-        assert_eq!(stream.next(2).await, Next::Event { seq: 2, data: Arc::from("c") });
+        assert_eq!(
+            stream.next(0).await,
+            Next::Event {
+                seq: 1,
+                data: Arc::from("b")
+            }
+        );
+        assert_eq!(
+            stream.next(2).await,
+            Next::Event {
+                seq: 2,
+                data: Arc::from("c")
+            }
+        );
         let waiting = {
             let stream = Arc::clone(&stream);
             tokio::spawn(async move { stream.next(3).await })
         };
         stream.finish(Some("d".into()));
-        assert_eq!(waiting.await.unwrap(), Next::Event { seq: 3, data: Arc::from("d") });
+        assert_eq!(
+            waiting.await.unwrap(),
+            Next::Event {
+                seq: 3,
+                data: Arc::from("d")
+            }
+        );
         assert!(stream.ended_after(3));
         assert_eq!(stream.next(4).await, Next::End);
         stream.push("late".into());

@@ -8,9 +8,13 @@ use axum::http::{HeaderMap, header};
 fn host_part(authority: &str) -> String {
     let authority = authority.trim().to_ascii_lowercase();
     if authority.starts_with('[') {
-        return authority.split_once(']').map_or(authority.clone(), |(host, _)| format!("{host}]"));
+        return authority
+            .split_once(']')
+            .map_or(authority.clone(), |(host, _)| format!("{host}]"));
     }
-    authority.split_once(':').map_or(authority.clone(), |(host, _)| host.to_owned())
+    authority
+        .split_once(':')
+        .map_or(authority.clone(), |(host, _)| host.to_owned())
 }
 
 /// Is this `Host` header allowed? An empty list allows every host.
@@ -22,24 +26,37 @@ pub(crate) fn host_allowed(headers: &HeaderMap, allowed_hosts: &[String]) -> boo
         return false;
     };
     let host = host_part(host);
-    allowed_hosts.iter().any(|allowed| host_part(allowed) == host)
+    allowed_hosts
+        .iter()
+        .any(|allowed| host_part(allowed) == host)
 }
 
 /// Is this `Origin` allowed? No `Origin` (a non-browser client) is allowed; otherwise its
 /// host must be an allowed host, or the origin must be listed exactly.
-pub(crate) fn origin_allowed(headers: &HeaderMap, allowed_hosts: &[String], allowed_origins: &[String]) -> bool {
+pub(crate) fn origin_allowed(
+    headers: &HeaderMap,
+    allowed_hosts: &[String],
+    allowed_origins: &[String],
+) -> bool {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return true;
     };
-    let Ok(origin) = origin.to_str() else { return false };
-    if allowed_origins.iter().any(|o| o.eq_ignore_ascii_case(origin)) {
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if allowed_origins
+        .iter()
+        .any(|o| o.eq_ignore_ascii_case(origin))
+    {
         return true;
     }
     let Some((_, authority)) = origin.split_once("://") else {
         return false; // "null" and other opaque origins
     };
     let host = host_part(authority.trim_end_matches('/'));
-    allowed_hosts.iter().any(|allowed| host_part(allowed) == host)
+    allowed_hosts
+        .iter()
+        .any(|allowed| host_part(allowed) == host)
 }
 
 #[cfg(test)]
@@ -60,7 +77,9 @@ mod tests {
     }
 
     fn local() -> Vec<String> {
-        ["localhost", "127.0.0.1", "[::1]"].map(String::from).to_vec()
+        ["localhost", "127.0.0.1", "[::1]"]
+            .map(String::from)
+            .to_vec()
     }
 
     #[test]
@@ -68,8 +87,15 @@ mod tests {
         for host in ["localhost:3000", "127.0.0.1:8080", "[::1]:9", "LOCALHOST"] {
             assert!(host_allowed(&headers(Some(host), None), &local()), "{host}");
         }
-        for host in ["evil.example.com", "evil.example.com:3000", "127.0.0.1.nip.io"] {
-            assert!(!host_allowed(&headers(Some(host), None), &local()), "{host}");
+        for host in [
+            "evil.example.com",
+            "evil.example.com:3000",
+            "127.0.0.1.nip.io",
+        ] {
+            assert!(
+                !host_allowed(&headers(Some(host), None), &local()),
+                "{host}"
+            );
         }
         assert!(!host_allowed(&headers(None, None), &local()));
         assert!(host_allowed(&headers(Some("anything"), None), &[]));
@@ -78,10 +104,22 @@ mod tests {
     #[test]
     fn origins_must_be_local_or_listed() {
         assert!(origin_allowed(&headers(None, None), &local(), &[]));
-        assert!(origin_allowed(&headers(None, Some("http://localhost:5173")), &local(), &[]));
-        assert!(!origin_allowed(&headers(None, Some("http://evil.example.com")), &local(), &[]));
+        assert!(origin_allowed(
+            &headers(None, Some("http://localhost:5173")),
+            &local(),
+            &[]
+        ));
+        assert!(!origin_allowed(
+            &headers(None, Some("http://evil.example.com")),
+            &local(),
+            &[]
+        ));
         assert!(!origin_allowed(&headers(None, Some("null")), &local(), &[]));
         let listed = ["https://app.example.com".to_owned()];
-        assert!(origin_allowed(&headers(None, Some("https://app.example.com")), &local(), &listed));
+        assert!(origin_allowed(
+            &headers(None, Some("https://app.example.com")),
+            &local(),
+            &listed
+        ));
     }
 }

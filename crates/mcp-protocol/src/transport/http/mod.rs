@@ -118,7 +118,11 @@ impl StreamableHttp {
     /// The transport for `server`, with the default [`HttpConfig`].
     #[must_use]
     pub fn new(server: Server) -> Self {
-        Self { server, config: HttpConfig::default(), registry: Arc::new(Registry::default()) }
+        Self {
+            server,
+            config: HttpConfig::default(),
+            registry: Arc::new(Registry::default()),
+        }
     }
 
     /// Replaces the configuration.
@@ -137,18 +141,42 @@ impl StreamableHttp {
     /// A router answering `POST`, `GET` and `DELETE` at `path` (merge or nest it into your app;
     /// put authentication in front as a layer).
     pub fn router(self, path: &str) -> Router {
-        let app = App { server: self.server, config: Arc::new(self.config), registry: self.registry };
-        Router::new().route(path, post(post_message).get(open_stream).delete(end_session)).with_state(app)
+        let app = App {
+            server: self.server,
+            config: Arc::new(self.config),
+            registry: self.registry,
+        };
+        Router::new()
+            .route(
+                path,
+                post(post_message).get(open_stream).delete(end_session),
+            )
+            .with_state(app)
     }
 }
 
 fn rpc_error(status: StatusCode, error: &RpcError) -> Response {
     let body = jsonrpc::error_response(None, error);
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 fn json_response(body: String) -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// What the client accepts.
@@ -161,12 +189,17 @@ struct Accept {
 impl Accept {
     fn of(headers: &HeaderMap) -> Self {
         let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-            return Self { json: true, sse: true };
+            return Self {
+                json: true,
+                sse: true,
+            };
         };
-        let has = |types: &[&str]| accept.split(',').any(|part| {
-            let media = part.split(';').next().unwrap_or_default().trim();
-            types.iter().any(|t| media.eq_ignore_ascii_case(t))
-        });
+        let has = |types: &[&str]| {
+            accept.split(',').any(|part| {
+                let media = part.split(';').next().unwrap_or_default().trim();
+                types.iter().any(|t| media.eq_ignore_ascii_case(t))
+            })
+        };
         Self {
             json: has(&["application/json", "application/*", "*/*"]),
             sse: has(&["text/event-stream", "text/*", "*/*"]),
@@ -176,18 +209,26 @@ impl Accept {
 
 impl App {
     /// Host and Origin checks (DNS rebinding): 403 when either is not allowed.
+    #[allow(clippy::result_large_err)] // the refusal goes straight back to axum
     fn guard(&self, headers: &HeaderMap) -> Result<(), Response> {
         let hosts = &self.config.allowed_hosts;
         if !host_check::host_allowed(headers, hosts) {
-            return Err(rpc_error(StatusCode::FORBIDDEN, &RpcError::invalid_request("Host header not allowed")));
+            return Err(rpc_error(
+                StatusCode::FORBIDDEN,
+                &RpcError::invalid_request("Host header not allowed"),
+            ));
         }
         if !host_check::origin_allowed(headers, hosts, &self.config.allowed_origins) {
-            return Err(rpc_error(StatusCode::FORBIDDEN, &RpcError::invalid_request("Origin not allowed")));
+            return Err(rpc_error(
+                StatusCode::FORBIDDEN,
+                &RpcError::invalid_request("Origin not allowed"),
+            ));
         }
         Ok(())
     }
 
     /// The session named by `Mcp-Session-Id`: 400 when missing, 404 when unknown or expired.
+    #[allow(clippy::result_large_err)] // the refusal goes straight back to axum
     fn session(&self, headers: &HeaderMap) -> Result<Arc<HttpSession>, Response> {
         self.registry.sweep(self.config.session_idle_timeout);
         let Some(id) = headers.get(SESSION_HEADER).and_then(|v| v.to_str().ok()) else {
@@ -202,8 +243,13 @@ impl App {
             let version = version.to_str().unwrap_or_default();
             let negotiated = session.session.protocol_version();
             if !is_supported(version) || version != negotiated {
-                let message = format!("MCP-Protocol-Version {version:?} is not the negotiated version {negotiated}");
-                return Err(rpc_error(StatusCode::BAD_REQUEST, &RpcError::invalid_request(message)));
+                let message = format!(
+                    "MCP-Protocol-Version {version:?} is not the negotiated version {negotiated}"
+                );
+                return Err(rpc_error(
+                    StatusCode::BAD_REQUEST,
+                    &RpcError::invalid_request(message),
+                ));
             }
         }
         session.touch();
@@ -227,14 +273,22 @@ async fn post_message(State(app): State<App>, headers: HeaderMap, body: Body) ->
     if let Err(refusal) = app.guard(&headers) {
         return refusal;
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !content_type.trim_start().to_ascii_lowercase().starts_with("application/json") {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !content_type
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
         let error = RpcError::invalid_request("Content-Type must be application/json");
         return rpc_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, &error);
     }
     let accept = Accept::of(&headers);
     if !accept.json && !accept.sse {
-        let error = RpcError::invalid_request("Accept must include application/json or text/event-stream");
+        let error =
+            RpcError::invalid_request("Accept must include application/json or text/event-stream");
         return rpc_error(StatusCode::NOT_ACCEPTABLE, &error);
     }
     let max = app.server.max_message_bytes();
@@ -249,7 +303,10 @@ async fn post_message(State(app): State<App>, headers: HeaderMap, body: Body) ->
     if is_initialize(&value) {
         return initialize(&app, value).await;
     }
-    if value.as_array().is_some_and(|items| items.iter().any(is_initialize)) {
+    if value
+        .as_array()
+        .is_some_and(|items| items.iter().any(is_initialize))
+    {
         let error = RpcError::invalid_request("initialize must not be part of a batch");
         return rpc_error(StatusCode::BAD_REQUEST, &error);
     }
@@ -268,7 +325,8 @@ async fn post_message(State(app): State<App>, headers: HeaderMap, body: Body) ->
         return StatusCode::ACCEPTED.into_response();
     }
     if !accept.sse {
-        let sink = Sink::new(|_| tracing::debug!("notification dropped: the client accepts only JSON"));
+        let sink =
+            Sink::new(|_| tracing::debug!("notification dropped: the client accepts only JSON"));
         return match session.handle_value(value, &sink).await {
             Some(answer) => json_response(answer),
             None => StatusCode::ACCEPTED.into_response(),
@@ -288,7 +346,9 @@ async fn post_message(State(app): State<App>, headers: HeaderMap, body: Body) ->
     });
     match stream.next(0).await {
         // Nothing but the answer: plain JSON is simpler for every client.
-        Next::Event { seq, data } if accept.json && stream.ended_after(seq) => json_response(data.to_string()),
+        Next::Event { seq, data } if accept.json && stream.ended_after(seq) => {
+            json_response(data.to_string())
+        }
         Next::End => StatusCode::ACCEPTED.into_response(),
         Next::Event { .. } => sse(stream, 0),
     }
@@ -333,13 +393,20 @@ async fn open_stream(State(app): State<App>, headers: HeaderMap) -> Response {
         Err(refusal) => return refusal,
     };
     if let Some(last) = headers.get("last-event-id").and_then(|v| v.to_str().ok()) {
-        let parsed = last.split_once('-').and_then(|(s, n)| Some((s.parse::<u64>().ok()?, n.parse::<u64>().ok()?)));
-        return match parsed.and_then(|(stream, seq)| http_session.stream(stream).map(|s| (s, seq))) {
+        let parsed = last
+            .split_once('-')
+            .and_then(|(s, n)| Some((s.parse::<u64>().ok()?, n.parse::<u64>().ok()?)));
+        return match parsed.and_then(|(stream, seq)| http_session.stream(stream).map(|s| (s, seq)))
+        {
             Some((stream, seq)) => sse(stream, seq + 1),
-            None => rpc_error(StatusCode::NOT_FOUND, &RpcError::invalid_request("unknown Last-Event-ID")),
+            None => rpc_error(
+                StatusCode::NOT_FOUND,
+                &RpcError::invalid_request("unknown Last-Event-ID"),
+            ),
         };
     }
-    let stream = http_session.open_standalone(app.registry.next_stream_id(), app.config.replay_buffer);
+    let stream =
+        http_session.open_standalone(app.registry.next_stream_id(), app.config.replay_buffer);
     sse(stream, 0)
 }
 
@@ -360,14 +427,23 @@ fn sse(stream: Arc<EventStream>, from: u64) -> Response {
     let events = futures_util::stream::unfold((stream, from), |(stream, from)| async move {
         match stream.next(from).await {
             Next::Event { seq, data } => {
-                let event = Event::default().id(format!("{}-{seq}", stream.id)).event("message").data(&*data);
+                let event = Event::default()
+                    .id(format!("{}-{seq}", stream.id))
+                    .event("message")
+                    .data(&*data);
                 Some((Ok::<_, Infallible>(event), (stream, seq + 1)))
             }
             Next::End => None,
         }
     });
-    let mut response = Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response();
-    response.headers_mut().insert("x-accel-buffering", HeaderValue::from_static("no"));
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response();
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }

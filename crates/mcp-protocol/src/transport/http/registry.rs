@@ -34,7 +34,9 @@ pub(crate) struct HttpSession {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("protocol_version", &self.protocol_version()).finish_non_exhaustive()
+        f.debug_struct("Session")
+            .field("protocol_version", &self.protocol_version())
+            .finish_non_exhaustive()
     }
 }
 
@@ -95,7 +97,11 @@ pub(crate) struct Registry {
 
 impl Default for Registry {
     fn default() -> Self {
-        Self { sessions: Mutex::default(), last_sweep: Mutex::new(Instant::now()), next_stream: AtomicU64::new(1) }
+        Self {
+            sessions: Mutex::default(),
+            last_sweep: Mutex::new(Instant::now()),
+            next_stream: AtomicU64::new(1),
+        }
     }
 }
 
