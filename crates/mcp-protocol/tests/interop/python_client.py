@@ -9,7 +9,10 @@ Prints one `PASS`/`FAIL` line per check and ends with `N passed, M failed`; exit
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -258,6 +261,17 @@ async def over_stdio(binary: str) -> None:
         traceback.print_exc(file=sys.stderr)
 
 
+def _kill_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that makes the child get SIGKILL when this process dies (Linux), so a server
+    never outlives a client that was itself killed (e.g. by `timeout`) before its `finally` ran."""
+    try:
+        prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+    return lambda: prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -280,7 +294,8 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 15.
 async def over_http(binary: str) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/mcp"
-    proc = subprocess.Popen([binary, "--http", f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen([binary, "--http", f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL,
+                            preexec_fn=_kill_with_parent())
     try:
         wait_for_port(port, proc)
         client = Client()
