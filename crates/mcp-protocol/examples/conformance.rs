@@ -1,19 +1,25 @@
 //! The server the official MCP conformance suite expects: every fixture tool, resource,
-//! template and prompt, with the exact names and payloads the suite checks.
+//! template and prompt, with the exact names and payloads the suite checks, for both protocol
+//! eras at once (legacy `initialize` sessions and stateless 2026-07-28 requests). The same
+//! handlers serve both: the `test_input_required_result_*` tools ask for input with
+//! `RequestContext::input`, which is a server-to-client request in the legacy era and an
+//! `input_required` round trip in the modern one.
 //!
 //! ```text
 //! cargo run -p mcp-protocol --all-features --example conformance            # stdio
 //! cargo run -p mcp-protocol --all-features --example conformance -- --http 127.0.0.1:3000
 //! npx -y -p node@22 -p @modelcontextprotocol/conformance@0.2.0-alpha.12 -- \
 //!     conformance server --url http://127.0.0.1:3000/mcp --requirements 2025-11-25
+//! # the same with --requirements 2026-07-28
 //! ```
 
 use std::{collections::HashMap, time::Duration};
 
 use mcp_protocol::{
-    CallToolResult, CompleteResult, Content, GetPromptResult, LoggingLevel, Prompt, PromptMessage,
-    ReadResourceResult, RequestContext, Resource, ResourceContents, ResourceTemplate, RpcError,
-    Server, StreamableHttp, Tool, ToolError,
+    CallToolResult, Change, CompleteResult, Content, Era, GetPromptResult, InputRequest,
+    LoggingLevel, Prompt, PromptMessage, ReadResourceResult, RequestContext, Resource,
+    ResourceContents, ResourceTemplate, RpcError, Server, ServerBuilder, StreamableHttp, Tool,
+    ToolError,
 };
 use serde_json::{Value, json};
 
@@ -115,6 +121,242 @@ async fn sep1330_enums(_: Value, cx: RequestContext) -> ToolResult {
     elicit_with(cx, "Please select options from the enum fields", schema).await
 }
 
+/// An elicitation of one string field.
+fn ask_string(message: &str, field: &str) -> InputRequest {
+    InputRequest::Elicit(json!({"message": message, "requestedSchema": {
+        "type": "object", "properties": {field: {"type": "string"}}, "required": [field]}}))
+}
+
+fn ask_sampling(prompt: &str, max_tokens: u32) -> InputRequest {
+    InputRequest::CreateMessage(json!({
+        "messages": [{"role": "user", "content": {"type": "text", "text": prompt}}],
+        "maxTokens": max_tokens}))
+}
+
+fn confirm() -> InputRequest {
+    InputRequest::Elicit(json!({"message": "Please confirm", "requestedSchema": {
+        "type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}}))
+}
+
+fn field(answer: &Value, name: &str) -> String {
+    match &answer["content"][name] {
+        Value::String(text) => text.clone(),
+        Value::Null => "(none)".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+fn sampled_text(answer: &Value) -> String {
+    answer["content"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn roots_summary(answer: &Value) -> String {
+    let roots: Vec<&str> = answer["roots"]
+        .as_array()
+        .map(|roots| roots.iter().filter_map(|r| r["uri"].as_str()).collect())
+        .unwrap_or_default();
+    format!("{} root(s): {}", roots.len(), roots.join(", "))
+}
+
+async fn mrtr_elicitation(_: Value, cx: RequestContext) -> ToolResult {
+    let answer = cx
+        .input("user_name", ask_string("What is your name?", "name"))
+        .await?;
+    Ok(CallToolResult::text(format!(
+        "Hello, {}!",
+        field(&answer, "name")
+    )))
+}
+
+async fn mrtr_sampling(_: Value, cx: RequestContext) -> ToolResult {
+    let answer = cx
+        .input(
+            "capital_question",
+            ask_sampling("What is the capital of France?", 100),
+        )
+        .await?;
+    Ok(CallToolResult::text(format!(
+        "The model said: {}",
+        sampled_text(&answer)
+    )))
+}
+
+async fn mrtr_list_roots(_: Value, cx: RequestContext) -> ToolResult {
+    let answer = cx.input("client_roots", InputRequest::ListRoots).await?;
+    Ok(CallToolResult::text(format!(
+        "The client has {}",
+        roots_summary(&answer)
+    )))
+}
+
+async fn mrtr_request_state(_: Value, cx: RequestContext) -> ToolResult {
+    // What this handler kept in the previous round comes back verified.
+    let kept = cx.request_state();
+    cx.set_request_state(json!({"awaiting": "confirm"}));
+    let answer = cx.input("confirm", confirm()).await?;
+    let state_ok = cx.era() == Era::Legacy || kept == Some(json!({"awaiting": "confirm"}));
+    let verdict = if state_ok {
+        "state-ok"
+    } else {
+        "state-missing"
+    };
+    Ok(CallToolResult::text(format!(
+        "{verdict}: ok={}",
+        field(&answer, "ok")
+    )))
+}
+
+async fn mrtr_multiple_inputs(_: Value, cx: RequestContext) -> ToolResult {
+    // Asked together: one `input_required` round carries all three.
+    let (name, greeting, roots) = tokio::join!(
+        cx.input("user_name", ask_string("What is your name?", "name")),
+        cx.input("greeting", ask_sampling("Generate a greeting", 50)),
+        cx.input("client_roots", InputRequest::ListRoots),
+    );
+    let (name, greeting, roots) = (name?, greeting?, roots?);
+    Ok(CallToolResult::text(format!(
+        "{} {}; the client has {}",
+        sampled_text(&greeting),
+        field(&name, "name"),
+        roots_summary(&roots)
+    )))
+}
+
+async fn mrtr_multi_round(_: Value, cx: RequestContext) -> ToolResult {
+    // Asked one after the other: two rounds; the first answer travels in requestState.
+    let name = cx
+        .input("step1", ask_string("Step 1: What is your name?", "name"))
+        .await?;
+    let color = cx
+        .input(
+            "step2",
+            ask_string("Step 2: What is your favorite color?", "color"),
+        )
+        .await?;
+    Ok(CallToolResult::text(format!(
+        "Hello {}, your favorite color is {}",
+        field(&name, "name"),
+        field(&color, "color")
+    )))
+}
+
+async fn mrtr_tampered_state(_: Value, cx: RequestContext) -> ToolResult {
+    let answer = cx.input("confirm", confirm()).await?;
+    Ok(CallToolResult::text(format!(
+        "State verified: ok={}",
+        field(&answer, "ok")
+    )))
+}
+
+async fn mrtr_capabilities(_: Value, cx: RequestContext) -> ToolResult {
+    // Only ask for what the client declared it can answer.
+    let declared = cx.client_capabilities();
+    let mut asked = Vec::new();
+    if declared.sampling.is_some() {
+        asked.push((
+            "sampling",
+            cx.input(
+                "capital_question",
+                ask_sampling("What is the capital of France?", 100),
+            ),
+        ));
+    }
+    if declared.elicitation.is_some() {
+        asked.push((
+            "elicitation",
+            cx.input("user_name", ask_string("What is your name?", "name")),
+        ));
+    }
+    if declared.roots.is_some() {
+        asked.push(("roots", cx.input("client_roots", InputRequest::ListRoots)));
+    }
+    let (kinds, futures): (Vec<_>, Vec<_>) = asked.into_iter().unzip();
+    for answer in futures_util::future::join_all(futures).await {
+        answer?;
+    }
+    Ok(CallToolResult::text(format!(
+        "Answered: [{}]",
+        kinds.join(", ")
+    )))
+}
+
+async fn missing_capability(_: Value, cx: RequestContext) -> ToolResult {
+    if cx.client_capabilities().sampling.is_none() {
+        // Needs sampling: modern requests fail with -32021, legacy ones get an error result.
+        cx.create_message(json!({"messages": [], "maxTokens": 1}))
+            .await?;
+    }
+    Ok(CallToolResult::text("Success"))
+}
+
+async fn streaming_elicitation(_: Value, cx: RequestContext) -> ToolResult {
+    let answer = cx
+        .elicit(json!({"message": "Anything to add?", "requestedSchema": {
+        "type": "object", "properties": {"note": {"type": "string"}}}}))
+        .await?;
+    Ok(CallToolResult::text(format!(
+        "Note: {}",
+        field(&answer, "note")
+    )))
+}
+
+async fn header_param(args: Value, _: RequestContext) -> ToolResult {
+    Ok(CallToolResult::text(format!(
+        "Region: {}",
+        args["region"].as_str().unwrap_or_default()
+    )))
+}
+
+/// The fixtures of the 2026-07-28 scenarios (they work in the legacy era too).
+fn modern_fixtures(builder: ServerBuilder) -> ServerBuilder {
+    builder
+        .tool(Tool::new("test_input_required_result_elicitation", "Asks the user's name (input_required)"), mrtr_elicitation)
+        .tool(Tool::new("test_input_required_result_sampling", "Asks the client's model (input_required)"), mrtr_sampling)
+        .tool(Tool::new("test_input_required_result_list_roots", "Asks for the client's roots (input_required)"), mrtr_list_roots)
+        .tool(Tool::new("test_input_required_result_request_state", "Keeps state across an input_required round"), mrtr_request_state)
+        .tool(Tool::new("test_input_required_result_multiple_inputs", "Asks for three inputs at once"), mrtr_multiple_inputs)
+        .tool(Tool::new("test_input_required_result_multi_round", "Asks in two rounds"), mrtr_multi_round)
+        .tool(Tool::new("test_input_required_result_tampered_state", "Refuses a tampered requestState"), mrtr_tampered_state)
+        .tool(Tool::new("test_input_required_result_capabilities", "Asks only for declared capabilities"), mrtr_capabilities)
+        .tool(Tool::new("test_missing_capability", "Needs the sampling capability"), missing_capability)
+        .tool(Tool::new("test_streaming_elicitation", "Elicits through the request's own stream"), streaming_elicitation)
+        .tool(Tool::new("test_logging_tool", "Logs at info level (only with a requested log level)"), with_logging)
+        .tool(Tool::new("test_trigger_tool_change", "Announces a tool list change"), |_, cx: RequestContext| async move {
+            cx.notify(Change::ToolsListChanged);
+            Ok(CallToolResult::text("Tool list change announced"))
+        })
+        .tool(Tool::new("test_trigger_prompt_change", "Announces a prompt list change"), |_, cx: RequestContext| async move {
+            cx.notify(Change::PromptsListChanged);
+            Ok(CallToolResult::text("Prompt list change announced"))
+        })
+        .tool(Tool::new("test_trigger_resource_update", "Announces an update of test://watched-resource"), |_, cx: RequestContext| async move {
+            cx.notify(Change::resource_updated("test://watched-resource"));
+            Ok(CallToolResult::text("Resource update announced"))
+        })
+        .tool(
+            Tool::new("test_header_param", "Echoes a parameter mirrored into the Mcp-Param-Region header")
+                .input_schema(json!({"type": "object", "properties": {
+                    "region": {"type": "string", "description": "A region", "x-mcp-header": "Region"}},
+                    "required": ["region"]})),
+            header_param,
+        )
+        .prompt(
+            Prompt::new("test_input_required_result_prompt", "A prompt that asks the user for context"),
+            |_, cx: RequestContext| async move {
+                let answer = cx
+                    .input("user_context", ask_string("What context should the prompt use?", "context"))
+                    .await?;
+                Ok(GetPromptResult::new(vec![PromptMessage::user(Content::text(format!(
+                    "Use this context: {}",
+                    field(&answer, "context")
+                )))]))
+            },
+        )
+}
+
 fn server() -> Result<Server, mcp_protocol::Error> {
     let fixed = |result: CallToolResult| {
         move |_: Value, _: RequestContext| {
@@ -131,8 +373,10 @@ fn server() -> Result<Server, mcp_protocol::Error> {
             )))
         }
     };
-    Server::builder("mcp-protocol-conformance", env!("CARGO_PKG_VERSION"))
+    let builder = Server::builder("mcp-protocol-conformance", env!("CARGO_PKG_VERSION"))
         .instructions("Fixture server for the MCP conformance suite.")
+        .list_changed(true);
+    modern_fixtures(builder)
         .tool(Tool::new("test_simple_text", "Returns a simple text response"),
             fixed(CallToolResult::text("This is a simple text response for testing.")))
         .tool(Tool::new("test_image_content", "Returns an image"),
@@ -157,17 +401,21 @@ fn server() -> Result<Server, mcp_protocol::Error> {
         .tool(Tool::new("test_elicitation_sep1034_defaults", "Elicitation with default values"), sep1034_defaults)
         .tool(Tool::new("test_elicitation_sep1330_enums", "Elicitation with enum variants"), sep1330_enums)
         .tool(
-            Tool::new("json_schema_2020_12_tool", "A tool whose schema uses JSON Schema 2020-12 features").input_schema(json!({
+            Tool::new("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features").input_schema(json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
                 "type": "object",
-                "$defs": {"address": {"$anchor": "address", "type": "object", "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}},
+                "$defs": {"address": {"$anchor": "addressDef", "type": "object", "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}},
                 "properties": {
                     "name": {"type": "string"},
                     "address": {"$ref": "#/$defs/address"},
-                    "contact": {"anyOf": [{"type": "string", "format": "email"}, {"type": "string", "pattern": "^\\+"}]},
-                    "kind": {"allOf": [{"type": "string"}, {"minLength": 1}]},
-                    "age": {"if": {"type": "integer"}, "then": {"minimum": 0}, "else": {"type": "null"}}
+                    "contactMethod": {"type": "string", "enum": ["phone", "email"]},
+                    "phone": {"type": "string"},
+                    "email": {"type": "string"}
                 },
+                "allOf": [{"anyOf": [{"required": ["phone"]}, {"required": ["email"]}]}],
+                "if": {"properties": {"contactMethod": {"const": "phone"}}, "required": ["contactMethod"]},
+                "then": {"required": ["phone"]},
+                "else": {"required": ["email"]},
                 "additionalProperties": false
             })),
             fixed(CallToolResult::text("JSON Schema 2020-12 tool executed")),

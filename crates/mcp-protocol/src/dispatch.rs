@@ -57,6 +57,7 @@ impl Session {
         })
     }
 
+    /// Routes a legacy request (the session is initialized).
     pub(crate) async fn dispatch(
         self: &Arc<Self>,
         id: &RequestId,
@@ -65,17 +66,38 @@ impl Session {
         sink: &Sink,
         cancel: CancellationToken,
     ) -> Result<Value, RpcError> {
+        let cx = self.context(id, &params, sink, cancel);
+        self.route(method, params, cx).await
+    }
+
+    /// The handler context of a request.
+    pub(crate) fn context(
+        self: &Arc<Self>,
+        id: &RequestId,
+        params: &Value,
+        sink: &Sink,
+        cancel: CancellationToken,
+    ) -> RequestContext {
         let progress_token = params
             .get("_meta")
             .and_then(|meta| meta.get("progressToken"))
             .cloned();
-        let cx = RequestContext::new(
+        RequestContext::new(
             Arc::clone(self),
             id.clone(),
             progress_token,
             sink.clone(),
             cancel,
-        );
+        )
+    }
+
+    /// Runs the method's handler; the era-specific checks have been done by the caller.
+    pub(crate) async fn route(
+        &self,
+        method: &str,
+        params: Value,
+        cx: RequestContext,
+    ) -> Result<Value, RpcError> {
         let inner = &self.server.inner;
         match method {
             "ping" => Ok(json!({})),

@@ -12,6 +12,10 @@ pub enum Error {
         /// Every problem found.
         problems: Vec<String>,
     },
+    /// The operating system had no randomness for the key that signs `requestState` (see
+    /// [`ServerBuilder::request_state_key`](crate::ServerBuilder::request_state_key)).
+    #[error("no randomness available for the request-state key")]
+    NoRandomness,
     /// Reading or writing the transport failed.
     #[error("transport I/O failed")]
     Io {

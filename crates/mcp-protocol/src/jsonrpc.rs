@@ -48,8 +48,15 @@ impl RpcError {
     pub const INVALID_PARAMS: i64 = -32602;
     /// Server fault.
     pub const INTERNAL_ERROR: i64 = -32603;
-    /// Resource not found (protocol revisions up to 2025-11-25).
+    /// Resource not found (protocol revisions up to 2025-11-25; 2026-07-28 uses `-32602`).
     pub const RESOURCE_NOT_FOUND: i64 = -32002;
+    /// `HeaderMismatch` (2026-07-28): HTTP headers missing, malformed or not matching the body.
+    pub const HEADER_MISMATCH: i64 = -32020;
+    /// `MissingRequiredClientCapability` (2026-07-28): the request needs a client capability
+    /// the client did not declare.
+    pub const MISSING_CLIENT_CAPABILITY: i64 = -32021;
+    /// `UnsupportedProtocolVersion` (2026-07-28).
+    pub const UNSUPPORTED_VERSION: i64 = -32022;
 
     /// An error with a code and message.
     #[must_use]
@@ -99,6 +106,33 @@ impl RpcError {
     #[must_use]
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(Self::INTERNAL_ERROR, message)
+    }
+
+    /// `-32020` `HeaderMismatch`.
+    #[must_use]
+    pub fn header_mismatch(message: impl Into<String>) -> Self {
+        Self::new(Self::HEADER_MISMATCH, message)
+    }
+
+    /// `-32021` naming the missing capability in `data.requiredCapabilities`, a
+    /// `ClientCapabilities` object such as `{"sampling":{}}`.
+    #[must_use]
+    pub fn missing_client_capability(capability: &str) -> Self {
+        Self::new(
+            Self::MISSING_CLIENT_CAPABILITY,
+            format!("the client did not declare the {capability} capability this request needs"),
+        )
+        .with_data(serde_json::json!({ "requiredCapabilities": { capability: {} } }))
+    }
+
+    /// `-32022` with `data.supported` and `data.requested`.
+    #[must_use]
+    pub fn unsupported_version(requested: &str, supported: &[&str]) -> Self {
+        Self::new(
+            Self::UNSUPPORTED_VERSION,
+            format!("Unsupported protocol version: {requested}"),
+        )
+        .with_data(serde_json::json!({ "supported": supported, "requested": requested }))
     }
 }
 

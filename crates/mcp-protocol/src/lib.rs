@@ -8,10 +8,15 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod cache;
+mod changes;
 mod context;
 mod dispatch;
+mod era;
 mod error;
+mod input_required;
 mod jsonrpc;
+mod modern;
 mod schema_check;
 mod server;
 mod session;
@@ -20,8 +25,12 @@ mod types;
 mod uri_template;
 mod version;
 
+pub use cache::{CacheHint, CacheScope};
+pub use changes::Change;
 pub use context::RequestContext;
+pub use era::Era;
 pub use error::{Error, ToolError};
+pub use input_required::InputRequest;
 pub use jsonrpc::{RequestId, RpcError};
 pub use server::{BoxFuture, Server, ServerBuilder};
 #[cfg(feature = "http")]
@@ -42,9 +51,12 @@ pub use types::{
     resources::{ReadResourceResult, Resource, ResourceTemplate},
     tools::{CallToolResult, Tool, ToolAnnotations},
 };
-pub use version::{LATEST_VERSION, SUPPORTED_VERSIONS, is_supported, negotiate};
+pub use version::{
+    LATEST_VERSION, MODERN_VERSIONS, SUPPORTED_VERSIONS, is_modern, is_supported, negotiate,
+};
 
-/// `-32002` "resource not found" with the URI in `data`, for resource template handlers.
+/// "Resource not found" with the URI in `data`, for resource handlers: `-32002` in the
+/// legacy era; modern requests get `-32602` (the code 2026-07-28 moved it to).
 #[must_use]
 pub fn resource_not_found(uri: &str) -> RpcError {
     dispatch::resource_not_found(uri)

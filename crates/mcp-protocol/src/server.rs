@@ -6,9 +6,11 @@ use std::{collections::HashMap, fmt, future::Future, pin::Pin, sync::Arc, time::
 use serde_json::Value;
 
 use crate::{
-    CallToolResult, CompleteRequest, CompleteResult, Error, GetPromptResult, Implementation,
-    Prompt, ReadResourceResult, RequestContext, Resource, ResourceTemplate, RpcError, Tool,
-    ToolError,
+    CacheHint, CallToolResult, Change, CompleteRequest, CompleteResult, Error, GetPromptResult,
+    Implementation, Prompt, ReadResourceResult, RequestContext, Resource, ResourceTemplate,
+    RpcError, Tool, ToolError,
+    changes::Changes,
+    input_required::StateKey,
     types::lifecycle::{ListChangedCapability, ResourcesCapability, ServerCapabilities},
     uri_template::UriTemplate,
 };
@@ -72,6 +74,15 @@ pub(crate) struct ServerInner {
     pub(crate) page_size: usize,
     pub(crate) max_message_bytes: usize,
     pub(crate) client_request_timeout: Duration,
+    /// `info` serialized once: every modern result carries it in `_meta`.
+    pub(crate) info_json: Value,
+    pub(crate) list_cache: CacheHint,
+    pub(crate) read_cache: CacheHint,
+    pub(crate) state_key: StateKey,
+    pub(crate) state_max_age: Duration,
+    /// Declare `listChanged` (the server calls [`Server::notify`] when its lists change).
+    pub(crate) list_changed: bool,
+    pub(crate) changes: Changes,
 }
 
 impl fmt::Debug for Server {
@@ -108,6 +119,11 @@ impl Server {
             page_size: 100,
             max_message_bytes: 4 * 1024 * 1024,
             client_request_timeout: Duration::from_secs(300),
+            list_cache: CacheHint::default_list(),
+            read_cache: CacheHint::default_read(),
+            state_key: None,
+            state_max_age: Duration::from_secs(3600),
+            list_changed: false,
             problems: Vec::new(),
         }
     }
@@ -129,18 +145,28 @@ impl Server {
         self.inner.max_message_bytes
     }
 
+    /// Tells listening clients that something changed: legacy sessions (on stdio, and on an
+    /// HTTP session's `GET` stream) get list changes when the server declares them (see
+    /// [`ServerBuilder::list_changed`]) and updates of resources they subscribed to; modern
+    /// `subscriptions/listen` streams get what they asked for. Nobody listening is fine.
+    pub fn notify(&self, change: Change) {
+        self.inner.changes.send(change);
+    }
+
     /// Capabilities declared from what is registered.
     pub(crate) fn capabilities(&self) -> ServerCapabilities {
         let inner = &self.inner;
+        let list_changed = inner.list_changed.then_some(true);
+        let lists = || ListChangedCapability { list_changed };
         ServerCapabilities {
-            tools: (!inner.tools.is_empty()).then(ListChangedCapability::default),
+            tools: (!inner.tools.is_empty()).then(lists),
             resources: (!inner.resources.is_empty() || !inner.templates.is_empty()).then_some({
                 ResourcesCapability {
                     subscribe: Some(true),
-                    list_changed: None,
+                    list_changed,
                 }
             }),
-            prompts: (!inner.prompts.is_empty()).then(ListChangedCapability::default),
+            prompts: (!inner.prompts.is_empty()).then(lists),
             logging: Some(serde_json::Map::new()),
             completions: inner.completion.is_some().then(serde_json::Map::new),
         }
@@ -160,6 +186,11 @@ pub struct ServerBuilder {
     page_size: usize,
     max_message_bytes: usize,
     client_request_timeout: Duration,
+    list_cache: CacheHint,
+    read_cache: CacheHint,
+    state_key: Option<Vec<u8>>,
+    state_max_age: Duration,
+    list_changed: bool,
     problems: Vec<String>,
 }
 
@@ -178,7 +209,8 @@ impl ServerBuilder {
         self
     }
 
-    /// Instructions sent to the client at initialization (hints for the model).
+    /// Instructions sent to the client at initialization and in `server/discover` (hints for
+    /// the model).
     pub fn instructions(mut self, text: impl Into<String>) -> Self {
         self.instructions = Some(text.into());
         self
@@ -296,13 +328,59 @@ impl ServerBuilder {
         self
     }
 
+    /// Cache hint (`ttlMs`, `cacheScope`) of modern `server/discover`, `tools/list`,
+    /// `prompts/list`, `resources/list` and `resources/templates/list` results (default
+    /// [`CacheHint::default_list`]: 5 minutes, public). Use a private scope when what is
+    /// listed depends on who asks.
+    pub fn list_cache_hint(mut self, hint: CacheHint) -> Self {
+        self.list_cache = hint;
+        self
+    }
+
+    /// Cache hint of modern `resources/read` results (default [`CacheHint::default_read`]:
+    /// `ttlMs: 0`, private).
+    pub fn read_cache_hint(mut self, hint: CacheHint) -> Self {
+        self.read_cache = hint;
+        self
+    }
+
+    /// The key that signs `requestState` of modern `input_required` results (HMAC-SHA256),
+    /// at least 32 bytes. Default: 32 random bytes per built server, which is right for one
+    /// process; servers behind a load balancer, where a retry may reach another instance,
+    /// must share a key (keep it secret: whoever has it can forge states).
+    pub fn request_state_key(mut self, key: impl Into<Vec<u8>>) -> Self {
+        self.state_key = Some(key.into());
+        self
+    }
+
+    /// How long a `requestState` stays valid (default 1 hour); an older one is refused with
+    /// `-32602` and the client must start the request again.
+    pub fn request_state_max_age(mut self, limit: Duration) -> Self {
+        self.state_max_age = limit;
+        self
+    }
+
+    /// Declares `listChanged` on the tools, prompts and resources capabilities: the server
+    /// promises to call [`Server::notify`] (or [`RequestContext::notify`]) when a list changes
+    /// (default: not declared).
+    pub fn list_changed(mut self, declared: bool) -> Self {
+        self.list_changed = declared;
+        self
+    }
+
     /// Builds the server.
     ///
     /// # Errors
     /// [`Error::InvalidDefinition`] naming every problem: a tool name that is empty, longer
     /// than 64 characters or uses characters other than `A-Z a-z 0-9 _ . -`; duplicates; an
-    /// input schema whose root is not an object; an unclosed template; a zero page size.
+    /// input schema whose root is not an object; an unclosed template; a zero page size; a
+    /// request-state key shorter than 32 bytes. [`Error::NoRandomness`] when no key was given
+    /// and the operating system has no randomness for one.
     pub fn build(mut self) -> Result<Server, Error> {
+        if self.state_key.as_ref().is_some_and(|key| key.len() < 32) {
+            self.problems
+                .push("request_state_key must be at least 32 bytes".to_owned());
+        }
         if self.page_size == 0 {
             self.problems
                 .push("page_size must be at least 1".to_owned());
@@ -316,6 +394,12 @@ impl ServerBuilder {
                 problems: self.problems,
             });
         }
+        let state_key = match &self.state_key {
+            Some(bytes) => StateKey::from_bytes(bytes),
+            None => StateKey::random(),
+        }
+        .ok_or(Error::NoRandomness)?;
+        let info_json = serde_json::to_value(&self.info).unwrap_or(Value::Null);
         let tool_index = self
             .tools
             .iter()
@@ -335,6 +419,13 @@ impl ServerBuilder {
                 page_size: self.page_size,
                 max_message_bytes: self.max_message_bytes,
                 client_request_timeout: self.client_request_timeout,
+                info_json,
+                list_cache: self.list_cache,
+                read_cache: self.read_cache,
+                state_key,
+                state_max_age: self.state_max_age,
+                list_changed: self.list_changed,
+                changes: Changes::default(),
             }),
         })
     }

@@ -4,6 +4,7 @@
 
 use std::{
     collections::{HashMap, HashSet},
+    future::Future,
     sync::{
         Arc, Mutex, MutexGuard, PoisonError,
         atomic::{AtomicI64, Ordering},
@@ -16,7 +17,8 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    ClientCapabilities, Implementation, LoggingLevel, RequestId, RpcError, Server,
+    Change, ClientCapabilities, Era, Implementation, LoggingLevel, RequestId, RpcError, Server,
+    era,
     jsonrpc::{self, Incoming},
     version::BATCH_VERSION,
 };
@@ -41,6 +43,7 @@ impl Sink {
     }
 
     /// A sink calling `deliver` for each message.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn new(deliver: impl Fn(String) + Send + Sync + 'static) -> Self {
         Self(Arc::new(deliver))
     }
@@ -67,6 +70,8 @@ pub(crate) struct Session {
     pending: Mutex<HashMap<RequestId, oneshot::Sender<Result<Value, RpcError>>>>,
     pub(crate) subscriptions: Mutex<HashSet<String>>,
     next_request_id: AtomicI64,
+    /// Cancelled when the connection ends: open `subscriptions/listen` requests then answer.
+    pub(crate) listens_closed: CancellationToken,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -88,6 +93,7 @@ impl Session {
             pending: Mutex::default(),
             subscriptions: Mutex::default(),
             next_request_id: AtomicI64::new(1),
+            listens_closed: CancellationToken::new(),
         })
     }
 
@@ -131,6 +137,26 @@ impl Session {
         state.client_capabilities = capabilities;
         state.client_info = info;
         true
+    }
+
+    /// The legacy notification of a change for this session, if it gets one: list changes
+    /// when the server declares them, updates of resources it subscribed to; nothing before
+    /// `initialize`.
+    pub(crate) fn legacy_notification(&self, change: &Change) -> Option<String> {
+        if !self.is_initialized() {
+            return None;
+        }
+        let wanted = match change {
+            Change::ResourceUpdated { uri } => lock(&self.subscriptions).contains(uri),
+            _ => self.server.inner.list_changed,
+        };
+        wanted.then(|| jsonrpc::notification(change.method(), &change.params()))
+    }
+
+    /// Ends open `subscriptions/listen` requests (they answer with their closing result).
+    #[cfg_attr(not(feature = "stdio"), allow(dead_code))]
+    pub(crate) fn close_listens(&self) {
+        self.listens_closed.cancel();
     }
 
     /// Cancels every in-flight request (the connection is going away).
@@ -200,7 +226,10 @@ impl Session {
                 None
             }
             Ok(Incoming::Request { id, method, params }) => {
-                self.request(id, method, params, sink).await
+                match era::of_request(&method, &params) {
+                    Era::Legacy => self.request(id, method, params, sink).await,
+                    Era::Modern => self.modern_request(id, method, params, sink).await,
+                }
             }
         }
     }
@@ -244,6 +273,19 @@ impl Session {
             ));
             return Some(jsonrpc::error_response(Some(&id), &error));
         }
+        self.run_tracked(&id, |cancel| {
+            self.dispatch(&id, &method, params, sink, cancel)
+        })
+        .await
+    }
+
+    /// Runs a request registered as in flight (so `notifications/cancelled` reaches it) and
+    /// serializes its answer; a cancelled request gets none.
+    pub(crate) async fn run_tracked<F, Fut>(&self, id: &RequestId, run: F) -> Option<String>
+    where
+        F: FnOnce(CancellationToken) -> Fut,
+        Fut: Future<Output = Result<Value, RpcError>>,
+    {
         let token = CancellationToken::new();
         if lock(&self.in_flight)
             .insert(id.clone(), token.clone())
@@ -252,15 +294,15 @@ impl Session {
             tracing::warn!(%id, "request id reused while the first request is in flight");
         }
         let outcome = tokio::select! {
-            outcome = self.dispatch(&id, &method, params, sink, token.clone()) => Some(outcome),
+            outcome = run(token.clone()) => Some(outcome),
             () = token.cancelled() => None,
         };
-        lock(&self.in_flight).remove(&id);
+        lock(&self.in_flight).remove(id);
         // A cancelled request is not answered (the client has forgotten it).
         let outcome = outcome.filter(|_| !token.is_cancelled())?;
         Some(match outcome {
-            Ok(result) => jsonrpc::response(&id, &result),
-            Err(error) => jsonrpc::error_response(Some(&id), &error),
+            Ok(result) => jsonrpc::response(id, &result),
+            Err(error) => jsonrpc::error_response(Some(id), &error),
         })
     }
 

@@ -14,7 +14,9 @@ use tokio::{
 };
 
 use crate::{
-    Error, RpcError, Server, jsonrpc,
+    Error, RpcError, Server,
+    changes::next_change,
+    jsonrpc,
     session::{Session, Sink},
 };
 
@@ -45,10 +47,22 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
 {
     let max = server.max_message_bytes();
+    let mut changes = server.inner.changes.subscribe();
     let session = Session::new(server);
     let (sender, receiver) = mpsc::unbounded_channel::<String>();
     let sink = Sink::channel(sender.clone());
     let writer_task = tokio::spawn(write_lines(receiver, writer));
+    // Change notifications for the legacy session (modern listens forward their own).
+    let forwarder = {
+        let (session, sink) = (Arc::clone(&session), sink.clone());
+        tokio::spawn(async move {
+            while let Some(change) = next_change(&mut changes).await {
+                if let Some(line) = session.legacy_notification(&change) {
+                    sink.send(line);
+                }
+            }
+        })
+    };
     let mut tasks = JoinSet::new();
     let mut lines = LineReader::new(reader, max);
     let read_outcome = loop {
@@ -60,7 +74,10 @@ where
         while tasks.try_join_next().is_some() {}
     };
 
-    // End of input: let in-flight requests answer for a moment, then cancel them.
+    // End of input: open listens answer at once, other in-flight requests get a moment to
+    // answer, then are cancelled.
+    forwarder.abort();
+    session.close_listens();
     if tokio::time::timeout(EOF_GRACE, async {
         while tasks.join_next().await.is_some() {}
     })

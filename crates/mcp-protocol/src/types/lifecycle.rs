@@ -51,6 +51,25 @@ pub struct ClientCapabilities {
     /// Experimental capabilities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub experimental: Option<Value>,
+    /// Extensions the client supports, by identifier (2026-07-28).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extensions: Option<Value>,
+}
+
+impl ClientCapabilities {
+    /// True when the client declared the capability named `name` (`"sampling"`,
+    /// `"elicitation"`, `"roots"`, `"experimental"` or `"extensions"`).
+    #[must_use]
+    pub fn declares(&self, name: &str) -> bool {
+        match name {
+            "sampling" => self.sampling.is_some(),
+            "elicitation" => self.elicitation.is_some(),
+            "roots" => self.roots.is_some(),
+            "experimental" => self.experimental.is_some(),
+            "extensions" => self.extensions.is_some(),
+            _ => false,
+        }
+    }
 }
 
 /// A capability with an optional `listChanged` flag.

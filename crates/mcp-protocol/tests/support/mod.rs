@@ -71,6 +71,59 @@ pub fn builder() -> ServerBuilder {
         })
 }
 
+/// [`builder`] plus tools that ask the client for input and log, for the modern era.
+pub fn modern_builder() -> ServerBuilder {
+    builder()
+        .tool(Tool::new("ask_name", "Asks the user's name"), |_, cx| async move {
+            let answer = cx
+                .input("name", mcp_protocol::InputRequest::Elicit(json!({"message": "Name?",
+                    "requestedSchema": {"type": "object", "properties": {"name": {"type": "string"}}}})))
+                .await?;
+            Ok(CallToolResult::text(format!("Hello, {}!", answer["content"]["name"].as_str().unwrap_or("?"))))
+        })
+        .tool(Tool::new("two_rounds", "Asks twice, keeping state"), |_, cx| async move {
+            let kept = cx.request_state();
+            cx.set_request_state(json!("round"));
+            let first = cx.elicit(json!({"message": "1?", "requestedSchema": {"type": "object"}})).await?;
+            let second = cx.create_message(json!({"messages": [], "maxTokens": 1})).await?;
+            Ok(CallToolResult::text(format!(
+                "{} {} {}",
+                first["action"].as_str().unwrap_or_default(),
+                second["content"]["text"].as_str().unwrap_or_default(),
+                kept.is_some()
+            )))
+        })
+        .tool(Tool::new("logs", "Logs at every level"), |_, cx| async move {
+            cx.log(mcp_protocol::LoggingLevel::Debug, json!("debug line"));
+            cx.log(mcp_protocol::LoggingLevel::Error, json!("error line"));
+            Ok(CallToolResult::text(format!("{:?} {}", cx.era(), cx.protocol_version())))
+        })
+}
+
+/// The `_meta` of a modern request, with these client capabilities.
+#[allow(clippy::needless_pass_by_value)] // reads better at the call sites
+pub fn modern_meta(capabilities: Value) -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": capabilities,
+        "io.modelcontextprotocol/clientInfo": {"name": "modern-test", "version": "1"}
+    })
+}
+
+/// `params` with the modern `_meta` (capabilities: elicitation and sampling) added.
+pub fn modern(params: Value) -> Value {
+    with_meta(
+        params,
+        modern_meta(json!({"elicitation": {}, "sampling": {}})),
+    )
+}
+
+/// `params` with `meta` as `_meta`.
+pub fn with_meta(mut params: Value, meta: Value) -> Value {
+    params["_meta"] = meta;
+    params
+}
+
 /// The client side of a server served over an in-memory pipe.
 pub struct Peer {
     writer: WriteHalf<DuplexStream>,

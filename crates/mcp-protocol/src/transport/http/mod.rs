@@ -1,9 +1,14 @@
-//! The Streamable HTTP transport (protocol revisions 2025-03-26 to 2025-11-25) as an axum
-//! router: `POST` carries messages (answered with JSON or an SSE stream), `GET` opens a
-//! server-to-client stream or resumes one with `Last-Event-ID`, `DELETE` ends a session.
+//! The Streamable HTTP transport as an axum router, serving both eras on one endpoint.
+//!
+//! Legacy (2025-03-26 to 2025-11-25): `POST` carries messages (answered with JSON or an SSE
+//! stream), `GET` opens a server-to-client stream or resumes one with `Last-Event-ID`,
+//! `DELETE` ends a session. Modern (2026-07-28, see `modern.rs`): `POST` only, no session;
+//! `GET`/`DELETE` without a legacy session id are `405`.
 
 mod event_stream;
+mod headers;
 mod host_check;
+mod modern;
 mod registry;
 
 use std::{convert::Infallible, sync::Arc, time::Duration};
@@ -25,7 +30,9 @@ use self::{
     event_stream::{EventStream, Next},
     registry::{HttpSession, Registry},
 };
-use crate::{RpcError, Server, is_supported, jsonrpc, session::Sink};
+use crate::{
+    Era, RpcError, Server, changes::next_change, era, is_supported, jsonrpc, session::Sink,
+};
 
 const SESSION_HEADER: &str = "mcp-session-id";
 const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -300,6 +307,10 @@ async fn post_message(State(app): State<App>, headers: HeaderMap, body: Body) ->
         Ok(value) => value,
         Err(e) => return rpc_error(StatusCode::BAD_REQUEST, &RpcError::parse_error(e)),
     };
+    let version = headers.get(VERSION_HEADER).and_then(|v| v.to_str().ok());
+    if era::of_http(version, &value) == Era::Modern {
+        return modern::post(&app, &headers, value, accept).await;
+    }
     if is_initialize(&value) {
         return initialize(&app, value).await;
     }
@@ -380,8 +391,27 @@ async fn initialize(app: &App, value: Value) -> Response {
     response
 }
 
+/// `405` for `GET`/`DELETE` without a legacy session: 2026-07-28 has no standalone stream
+/// and no sessions (a legacy client without a session has nothing to open or end either).
+fn without_session(headers: &HeaderMap) -> Option<Response> {
+    if headers.contains_key(SESSION_HEADER) {
+        return None;
+    }
+    let mut response = rpc_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &RpcError::invalid_request("only POST is served without an Mcp-Session-Id"),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    Some(response)
+}
+
 async fn open_stream(State(app): State<App>, headers: HeaderMap) -> Response {
     if let Err(refusal) = app.guard(&headers) {
+        return refusal;
+    }
+    if let Some(refusal) = without_session(&headers) {
         return refusal;
     }
     if !Accept::of(&headers).sse {
@@ -407,11 +437,39 @@ async fn open_stream(State(app): State<App>, headers: HeaderMap) -> Response {
     }
     let stream =
         http_session.open_standalone(app.registry.next_stream_id(), app.config.replay_buffer);
+    forward_changes(&app, &http_session, &stream);
     sse(stream, 0)
+}
+
+/// Forwards change notifications meant for the session to its standalone stream until the
+/// stream closes.
+fn forward_changes(app: &App, http_session: &HttpSession, stream: &Arc<EventStream>) {
+    let mut changes = app.server.inner.changes.subscribe();
+    let session = Arc::clone(&http_session.session);
+    let stream = Arc::clone(stream);
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                change = next_change(&mut changes) => match change {
+                    Some(change) => {
+                        if let Some(line) = session.legacy_notification(&change) {
+                            stream.push(line);
+                        }
+                    }
+                    None => break,
+                },
+                // No event ever has this sequence number: this waits for the stream's end.
+                _ = stream.next(u64::MAX) => break,
+            }
+        }
+    });
 }
 
 async fn end_session(State(app): State<App>, headers: HeaderMap) -> Response {
     if let Err(refusal) = app.guard(&headers) {
+        return refusal;
+    }
+    if let Some(refusal) = without_session(&headers) {
         return refusal;
     }
     let http_session = match app.session(&headers) {
@@ -439,11 +497,16 @@ fn sse(stream: Arc<EventStream>, from: u64) -> Response {
     let mut response = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response();
+    sse_headers(&mut response);
+    response
+}
+
+/// Headers every SSE response gets: no proxy buffering, no caching.
+fn sse_headers(response: &mut Response) {
     response
         .headers_mut()
         .insert("x-accel-buffering", HeaderValue::from_static("no"));
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
 }
