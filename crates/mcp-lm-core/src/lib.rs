@@ -10,11 +10,23 @@
 )]
 
 mod audit;
+mod catalog;
 mod config;
 mod config_keys;
+mod lm_query;
+mod service_error;
+mod services;
+mod status;
+mod terminal_cmd;
 
 pub use audit::AuditLog;
+pub use catalog::{TOOL_NAMES, mcp_server};
 pub use config::{
     ApiVersion, Config, ConfigError, ConfigSource, LmStudioConfig, LoadedConfig, LogConfig,
     ServerConfig, TerminalConfig, default_path,
 };
+pub use lm_query::{LmAnswer, LmQuery, LmStreamEvent, StopStrings};
+pub use service_error::ServiceError;
+pub use services::Services;
+pub use status::{LmStudioStatus, StatusReport, TerminalStatus};
+pub use terminal_cmd::{CmdResult, TerminalCmd};

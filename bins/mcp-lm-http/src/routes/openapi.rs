@@ -1,0 +1,173 @@
+//! `GET /openapi.json`: OpenAPI 3.1 (or 3.0 with `?format=3.0`, as ChatGPT Actions wants),
+//! with the request schemas taken from the same definitions the server validates against.
+
+use axum::{
+    Json,
+    extract::Query,
+    http::{HeaderMap, header},
+};
+use mcp_lm_core::{LmQuery, TerminalCmd};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Format {
+    format: Option<String>,
+}
+
+pub(crate) async fn openapi(headers: HeaderMap, Query(format): Query<Format>) -> Json<Value> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1:8080");
+    let document = document(&format!("http://{host}"));
+    Json(if format.format.as_deref() == Some("3.0") {
+        to_openapi_30(document)
+    } else {
+        document
+    })
+}
+
+fn error_response(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn ok_json(schema: &str, description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+fn auth_errors() -> Value {
+    json!({
+        "401": error_response("Missing or malformed bearer token"),
+        "403": error_response("Wrong token")
+    })
+}
+
+fn with(base: Value, extra: Value) -> Value {
+    let mut base = base;
+    if let (Value::Object(base), Value::Object(extra)) = (&mut base, extra) {
+        base.extend(extra);
+    }
+    base
+}
+
+/// The OpenAPI 3.1 document.
+pub(crate) fn document(server_url: &str) -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "mcp-lm-terminal",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "A local LLM served by LM Studio, and a terminal, for AI assistants. Every route but /health needs `Authorization: Bearer <token>`."
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/health": {"get": {
+                "operationId": "health", "summary": "Liveness probe (public)", "security": [],
+                "responses": {"200": {"description": "The server is up", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}}}}}}}
+            }},
+            "/status": {"get": {
+                "operationId": "getStatus", "summary": "LM Studio reachability, loaded model, terminal settings",
+                "responses": with(json!({"200": ok_json("Status", "Status report")}), auth_errors())
+            }},
+            "/lm/query": {"post": {
+                "operationId": "queryLlm", "summary": "Ask the local LLM; returns the answer with usage and statistics",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LmQuery"}}}},
+                "responses": with(json!({
+                    "200": {"description": "The answer (or, with stream: true, text/event-stream of delta events then a done event)",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LmAnswer"}},
+                                        "text/event-stream": {"schema": {"type": "string"}}}},
+                    "400": error_response("Invalid request"),
+                    "404": error_response("Unknown model"),
+                    "413": error_response("Body too large, or the prompt does not fit the model's context"),
+                    "502": error_response("LM Studio answered with an error"),
+                    "503": error_response("LM Studio unreachable or no model loaded"),
+                    "504": error_response("LM Studio too slow")
+                }), auth_errors())
+            }},
+            "/lm/models": {"get": {
+                "operationId": "listModels", "summary": "Models LM Studio has, with state, type, quantization, context length",
+                "responses": with(json!({"200": {"description": "Models", "content": {"application/json": {"schema": {"type": "object", "properties": {"success": {"type": "boolean"}, "models": {"type": "array", "items": {"type": "object"}}}}}}}, "503": error_response("LM Studio unreachable")}), auth_errors())
+            }},
+            "/terminal/cmd": {"post": {
+                "operationId": "runCommand", "summary": "Run a shell command with a timeout that kills its whole process group",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TerminalCmd"}}}},
+                "responses": with(json!({
+                    "200": ok_json("CmdResult", "The command ran (see success and exit_code)"),
+                    "400": error_response("Invalid request"),
+                    "413": error_response("Body too large"),
+                    "429": error_response("Too many commands running")
+                }), auth_errors())
+            }},
+            "/mcp": {
+                "post": {"operationId": "mcpMessage", "summary": "Model Context Protocol, Streamable HTTP (JSON-RPC)",
+                         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},
+                         "responses": {"200": {"description": "JSON-RPC answer (JSON or SSE)"}, "202": {"description": "Notification accepted"}, "401": {"description": "Missing or wrong token"}}},
+                "get": {"operationId": "mcpStream", "summary": "MCP server-to-client stream or resumption", "responses": {"200": {"description": "SSE stream"}}},
+                "delete": {"operationId": "mcpEndSession", "summary": "End an MCP session", "responses": {"204": {"description": "Ended"}}}
+            },
+            "/openapi.json": {"get": {
+                "operationId": "openapi", "summary": "This document (?format=3.0 for OpenAPI 3.0)",
+                "parameters": [{"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["3.0", "3.1"]}}],
+                "responses": with(json!({"200": {"description": "OpenAPI document", "content": {"application/json": {"schema": {"type": "object"}}}}}), auth_errors())
+            }}
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "LmQuery": LmQuery::schema(),
+                "TerminalCmd": TerminalCmd::schema(),
+                "Error": {"type": "object", "required": ["success", "error"], "properties": {
+                    "success": {"type": "boolean"},
+                    "error": {"type": "object", "required": ["code", "message"], "properties": {
+                        "code": {"type": "string"}, "message": {"type": "string"}, "hint": {"type": "string"}}}}},
+                "Usage": {"type": "object", "properties": {"prompt_tokens": {"type": "integer"}, "completion_tokens": {"type": "integer"}, "total_tokens": {"type": "integer"}}},
+                "Stats": {"type": "object", "properties": {
+                    "tokens_per_second": {"type": "number"}, "time_to_first_token": {"type": "number"},
+                    "generation_time": {"type": "number"}, "stop_reason": {"type": "string"},
+                    "source": {"type": "string", "enum": ["server", "measured"]}}},
+                "LmAnswer": {"type": "object", "required": ["success", "content", "usage", "stats", "model"], "properties": {
+                    "success": {"type": "boolean"}, "content": {"type": "string"}, "reasoning": {"type": "string"},
+                    "usage": {"$ref": "#/components/schemas/Usage"}, "stats": {"$ref": "#/components/schemas/Stats"},
+                    "model_info": {"type": "object", "properties": {"arch": {"type": "string"}, "quant": {"type": "string"}, "format": {"type": "string"}, "context_length": {"type": "integer"}}},
+                    "runtime": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}, "supported_formats": {"type": "array", "items": {"type": "string"}}}},
+                    "finish_reason": {"type": "string"}, "model": {"type": "string"}, "requested_model": {"type": "string"},
+                    "api_version": {"type": "string", "enum": ["v0", "v1", "native"]}}},
+                "CmdResult": {"type": "object", "required": ["success", "command", "stdout", "stderr", "execution_time"], "properties": {
+                    "success": {"type": "boolean"}, "command": {"type": "string"}, "stdout": {"type": "string"}, "stderr": {"type": "string"},
+                    "stdout_base64": {"type": "string"}, "stderr_base64": {"type": "string"},
+                    "exit_code": {"type": "integer"}, "signal": {"type": "string"}, "timed_out": {"type": "boolean"}, "cancelled": {"type": "boolean"},
+                    "truncated": {"type": "object", "properties": {"stdout": {"type": "boolean"}, "stderr": {"type": "boolean"}}},
+                    "total_bytes": {"type": "object", "properties": {"stdout": {"type": "integer"}, "stderr": {"type": "integer"}}},
+                    "execution_time": {"type": "number", "description": "Seconds"}, "timeout": {"type": "number"}, "pid": {"type": "integer"}}},
+                "Status": {"type": "object", "required": ["status", "lm_studio", "terminal", "version"], "properties": {
+                    "status": {"type": "string"},
+                    "lm_studio": {"type": "object", "properties": {"connected": {"type": "boolean"}, "host": {"type": "string"}, "model": {"type": "string"}, "available": {"type": "boolean"}, "api_version": {"type": "string"}, "error": {"type": "string"}}},
+                    "terminal": {"type": "object", "properties": {"status": {"type": "string"}, "timeout": {"type": "string"}, "running": {"type": "integer"}}},
+                    "version": {"type": "string"}, "uptime_s": {"type": "integer"}, "sessions": {"type": "integer"},
+                    "models": {"type": "array", "items": {"type": "string"}}}}
+            }
+        }
+    })
+}
+
+/// The same document as OpenAPI 3.0.3: numeric `exclusiveMinimum` becomes the 3.0 boolean form.
+fn to_openapi_30(mut document: Value) -> Value {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(object) => {
+                if let Some(bound) = object.get("exclusiveMinimum").and_then(Value::as_f64) {
+                    object.insert("minimum".into(), json!(bound));
+                    object.insert("exclusiveMinimum".into(), json!(true));
+                }
+                object.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut document);
+    document["openapi"] = json!("3.0.3");
+    document
+}

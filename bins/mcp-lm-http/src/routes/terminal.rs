@@ -1,0 +1,25 @@
+//! `POST /terminal/cmd`.
+
+use axum::{Json, body::Body, extract::State};
+use mcp_auth::Authenticated;
+use mcp_lm_core::{CmdResult, TerminalCmd};
+
+use crate::{
+    AppState,
+    api_error::{ApiError, json_body},
+};
+
+pub(crate) async fn cmd(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    body: Body,
+) -> Result<Json<CmdResult>, ApiError> {
+    let services = &state.services;
+    let request =
+        TerminalCmd::from_json(json_body(body, services.config.server.max_body_bytes).await?)?;
+    // Dropping this future (client gone, shutdown) kills the command's process group.
+    let result = services
+        .terminal_run(&request, &caller.to_string(), None)
+        .await?;
+    Ok(Json(result))
+}

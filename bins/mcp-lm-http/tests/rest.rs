@@ -1,0 +1,516 @@
+//! Black-box tests of the REST contract against the real binary and the LM Studio fixtures.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use fixtures::{LmStudioMock, unused_local_url};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Server, TOKEN};
+
+async fn body(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")),
+    )
+}
+
+#[tokio::test]
+async fn health_is_public_and_everything_else_needs_the_token() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    let client = Server::client();
+    let health = client
+        .get(format!("{}/health", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+
+    let anonymous = client
+        .get(format!("{}/status", server.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        anonymous.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer realm=\"mcp-lm\"")
+    );
+    let (_, error) = body(anonymous).await;
+    assert_eq!(error["success"], false);
+
+    let wrong = client
+        .get(format!("{}/status", server.url))
+        .bearer_auth("x".repeat(40))
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = body(wrong).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the original contract answers 403 to a wrong token"
+    );
+    assert_eq!(error["success"], false);
+    assert!(error["error"]["code"].is_string());
+
+    for (method, path) in [
+        (Method::POST, "/lm/query"),
+        (Method::POST, "/terminal/cmd"),
+        (Method::GET, "/lm/models"),
+    ] {
+        let response = client
+            .request(method, format!("{}{path}", server.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn status_reports_lm_studio_and_terminal() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    let (status, report) = body(server.authed(Method::GET, "/status").send().await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(report["status"], "online");
+    assert_eq!(report["lm_studio"]["connected"], true);
+    assert_eq!(report["lm_studio"]["available"], true);
+    assert_eq!(report["lm_studio"]["host"], lm.url());
+    assert_eq!(report["lm_studio"]["model"], "default");
+    assert_eq!(report["terminal"]["status"], "available");
+    assert_eq!(report["terminal"]["timeout"], "20s");
+    assert!(report["version"].is_string() && report["uptime_s"].is_u64());
+    assert_eq!(report["models"].as_array().unwrap().len(), 4);
+
+    let dead = Server::start(&unused_local_url(), &[]);
+    let started = Instant::now();
+    let (_, report) = body(dead.authed(Method::GET, "/status").send().await.unwrap()).await;
+    assert_eq!(report["lm_studio"]["connected"], false);
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn lm_query_with_the_original_body_returns_every_field() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    // The original README's body.
+    let request = json!({"prompt": "Explique la récursivité en une phrase.", "temperature": 0.7, "max_tokens": 200});
+    let (status, answer) = body(
+        server
+            .authed(Method::POST, "/lm/query")
+            .json(&request)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["success"], true);
+    assert_eq!(answer["content"], "97 is prime.");
+    assert_eq!(
+        answer["usage"],
+        json!({"prompt_tokens": 24, "completion_tokens": 6, "total_tokens": 30})
+    );
+    assert_eq!(answer["stats"]["tokens_per_second"], 51.4);
+    assert_eq!(answer["stats"]["time_to_first_token"], 0.111);
+    assert_eq!(answer["stats"]["generation_time"], 0.954);
+    assert_eq!(answer["stats"]["stop_reason"], "eosFound");
+    assert_eq!(answer["stats"]["source"], "server");
+    assert_eq!(
+        answer["model_info"],
+        json!({"arch": "qwen2", "quant": "Q4_K_M", "format": "gguf", "context_length": 8192})
+    );
+    assert_eq!(
+        answer["runtime"]["name"],
+        "llama.cpp-mac-arm64-apple-metal-advsimd"
+    );
+    assert_eq!(answer["finish_reason"], "stop");
+    assert_eq!(answer["model"], "qwen2.5-7b-instruct");
+
+    let sent: Value = lm
+        .received_requests()
+        .await
+        .last()
+        .unwrap()
+        .body_json()
+        .unwrap();
+    assert_eq!(sent["temperature"], 0.7);
+    assert_eq!(sent["max_tokens"], 200);
+
+    // The OpenAI-compatible API: measured stats, marked as such.
+    let request = json!({"prompt": "hi", "api_version": "v1"});
+    let (_, answer) = body(
+        server
+            .authed(Method::POST, "/lm/query")
+            .json(&request)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer["stats"]["source"], "measured");
+    assert!(answer.get("model_info").is_none());
+}
+
+#[tokio::test]
+async fn lm_query_streams_deltas_then_stats() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    let response = server
+        .authed(Method::POST, "/lm/query")
+        .json(&json!({"prompt": "hi", "stream": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let text = response.text().await.unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    let content: String = events
+        .iter()
+        .filter(|e| e["type"] == "delta")
+        .map(|e| e["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        content,
+        "97 is a prime number: its only divisors are 1 and itself."
+    );
+    let done = events.last().unwrap();
+    assert_eq!(done["type"], "done");
+    assert_eq!(done["stats"]["source"], "measured");
+    assert_eq!(done["usage"]["completion_tokens"], 14);
+}
+
+#[tokio::test]
+async fn lm_errors_are_json_with_hints() {
+    let server = Server::start(&unused_local_url(), &[]);
+    let (status, error) = body(
+        server
+            .authed(Method::POST, "/lm/query")
+            .json(&json!({"prompt": "hi"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(error["error"]["code"], "lm_unreachable");
+    assert!(
+        error["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("lms server start")
+    );
+
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    let (status, error) = body(
+        server
+            .authed(Method::POST, "/lm/query")
+            .json(&json!({"prompt": "hi", "model": "nope"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error["error"]["code"], "model_not_found");
+    assert!(
+        error["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("qwen2.5-7b-instruct")
+    );
+
+    // LM Studio's 200-with-error for an unknown route (here: a base URL with a wrong path).
+    let wrong = Server::start(&format!("{}/wrong", lm.url()), &[]);
+    let (status, error) = body(
+        wrong
+            .authed(Method::POST, "/lm/query")
+            .json(&json!({"prompt": "hi", "model": "m"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert_eq!(error["error"]["code"], "lm_unknown_endpoint");
+}
+
+#[tokio::test]
+async fn bad_requests_get_clear_errors_and_the_server_stays_up() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    let cases: Vec<(&str, reqwest::Body, StatusCode, &str)> = vec![
+        (
+            "/lm/query",
+            "{oops".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "/lm/query",
+            "".into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "/lm/query",
+            r#"{"temperature": 1}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "/lm/query",
+            r#"{"prompt": 42}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "/lm/query",
+            r#"{"prompt": "x", "bogus": 1}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "/terminal/cmd",
+            r#"{"timeout": 5}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "/terminal/cmd",
+            r#"{"cmd": "true", "timeout": -1}"#.into(),
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+        ),
+        (
+            "/terminal/cmd",
+            vec![b'x'; 10 * 1024 * 1024].into(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+        ),
+        ("/nowhere", "{}".into(), StatusCode::NOT_FOUND, "not_found"),
+    ];
+    for (path, request_body, expected, code) in cases {
+        let response = server
+            .authed(Method::POST, path)
+            .header("content-type", "application/json")
+            .body(request_body)
+            .send()
+            .await
+            .unwrap();
+        let (status, error) = body(response).await;
+        assert_eq!(status, expected, "{path}: {error}");
+        assert_eq!(error["error"]["code"], code, "{path}: {error}");
+        assert!(!error["error"]["message"].as_str().unwrap().is_empty());
+    }
+    let (_, error) = body(
+        server
+            .authed(Method::POST, "/lm/query")
+            .body(r#"{"prompt": 42}"#)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("prompt"),
+        "the message names the field: {error}"
+    );
+    assert_eq!(
+        server
+            .authed(Method::GET, "/status")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn terminal_cmd_runs_commands_with_the_original_fields() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    let (status, result) = body(
+        server
+            .authed(Method::POST, "/terminal/cmd")
+            .json(&json!({"cmd": "echo hello; echo oops >&2; exit 3", "timeout": 5}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(result["success"], false);
+    assert_eq!(result["command"], "echo hello; echo oops >&2; exit 3");
+    assert_eq!(result["stdout"], "hello\n");
+    assert_eq!(result["stderr"], "oops\n");
+    assert_eq!(result["exit_code"], 3);
+    assert!(result["execution_time"].as_f64().unwrap() < 5.0);
+    assert_eq!(result["timed_out"], false);
+
+    // Non-UTF-8 output: text is lossy, the bytes are kept in base64.
+    let (_, result) = body(
+        server
+            .authed(Method::POST, "/terminal/cmd")
+            .json(&json!({"cmd": "printf 'a\\377b'"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(result["stdout"], "a\u{fffd}b");
+    assert_eq!(result["stdout_base64"], "Yf9i");
+
+    // The token never reaches the command's environment.
+    let (_, result) = body(
+        server
+            .authed(Method::POST, "/terminal/cmd")
+            .json(&json!({"cmd": "env"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(!result["stdout"].as_str().unwrap().contains(TOKEN));
+    assert!(!result["stdout"].as_str().unwrap().contains("MCP_LM_"));
+
+    let audit = server.audit_lines();
+    assert!(
+        audit
+            .iter()
+            .any(|l| l["kind"] == "command" && l["cmd"] == "env" && l["caller"] == "config"),
+        "{audit:?}"
+    );
+    assert!(
+        !std::fs::read_to_string(server.dir.join("audit.jsonl"))
+            .unwrap()
+            .contains(TOKEN)
+    );
+}
+
+#[tokio::test]
+async fn a_timeout_kills_the_whole_process_group() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    // Unusual durations identify this test's processes.
+    let cmd = "sleep 3117 & (sleep 3118 &) ; sleep 3119";
+    let started = Instant::now();
+    let (_, result) = body(
+        server
+            .authed(Method::POST, "/terminal/cmd")
+            .json(&json!({"cmd": cmd, "timeout": 1}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(result["timed_out"], true, "{result}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let mut survivors = String::new();
+    for _ in 0..40 {
+        let found = std::process::Command::new("pgrep")
+            .args(["-f", "sleep 311[789]"])
+            .output()
+            .unwrap();
+        survivors = String::from_utf8_lossy(&found.stdout).trim().to_owned();
+        if survivors.is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("processes left behind: {survivors}");
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let lm = LmStudioMock::start().await;
+    let mut server = Server::start(&lm.url(), &[]);
+    assert_eq!(
+        server
+            .authed(Method::GET, "/status")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+    let audit = server.audit_lines();
+    assert_eq!(audit.last().unwrap()["event"], "stop");
+}
+
+#[tokio::test]
+async fn openapi_lists_every_route_with_bearer_security() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    let (status, document) = body(
+        server
+            .authed(Method::GET, "/openapi.json")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(document["openapi"], "3.1.0");
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(document["security"], json!([{"bearer": []}]));
+    let paths = document["paths"].as_object().unwrap();
+    for route in [
+        "/health",
+        "/status",
+        "/lm/query",
+        "/lm/models",
+        "/terminal/cmd",
+        "/mcp",
+        "/openapi.json",
+    ] {
+        assert!(paths.contains_key(route), "{route} missing");
+    }
+    assert_eq!(paths["/health"]["get"]["security"], json!([]));
+    assert_eq!(document["servers"][0]["url"], server.url);
+    let (_, old) = body(
+        server
+            .authed(Method::GET, "/openapi.json?format=3.0")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(old["openapi"], "3.0.3");
+    assert_eq!(
+        old["components"]["schemas"]["TerminalCmd"]["properties"]["timeout"]["exclusiveMinimum"],
+        true
+    );
+    let wrong = Server::client()
+        .get(format!("{}/openapi.json", server.url))
+        .bearer_auth("z".repeat(40));
+    assert_eq!(wrong.send().await.unwrap().status(), StatusCode::FORBIDDEN);
+}

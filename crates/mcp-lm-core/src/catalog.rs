@@ -1,0 +1,196 @@
+//! The MCP tool catalog, defined once and served by `mcp-lm-http` (`/mcp`) and
+//! `mcp-lm-stdio`: `lm_query`, `lm_models`, `terminal_run`, `server_status`.
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use mcp_protocol::{CallToolResult, RequestContext, Server, Tool, ToolAnnotations, ToolError};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::{LmQuery, LmStreamEvent, ServiceError, Services, TerminalCmd};
+
+/// Names of the tools, in listing order.
+pub const TOOL_NAMES: [&str; 4] = ["lm_query", "lm_models", "terminal_run", "server_status"];
+
+fn structured(value: &impl Serialize) -> Result<CallToolResult, ToolError> {
+    serde_json::to_value(value)
+        .map(CallToolResult::structured)
+        .map_err(ToolError::from)
+}
+
+fn failed(error: &ServiceError) -> CallToolResult {
+    let mut result = CallToolResult::error(error.tool_text());
+    result.structured_content = Some(error.body());
+    result
+}
+
+fn annotations(
+    title: &str,
+    read_only: bool,
+    destructive: bool,
+    open_world: bool,
+) -> ToolAnnotations {
+    let mut annotations = ToolAnnotations::default();
+    annotations.title = Some(title.to_owned());
+    annotations.read_only_hint = Some(read_only);
+    annotations.destructive_hint = Some(destructive);
+    annotations.open_world_hint = Some(open_world);
+    annotations
+}
+
+/// The MCP server with every tool of the catalog, bound to `services`.
+///
+/// # Errors
+/// Only if a tool definition were invalid (a bug caught by the tests).
+pub fn mcp_server(services: &Services) -> Result<Server, mcp_protocol::Error> {
+    let lm = services.clone();
+    let models = services.clone();
+    let terminal = services.clone();
+    let status = services.clone();
+    Server::builder("mcp-lm-terminal", env!("CARGO_PKG_VERSION"))
+        .title("LM Studio and terminal")
+        .instructions(
+            "Ask the local LLM served by LM Studio with lm_query (lm_models lists the models); run shell \
+             commands with terminal_run (whole process group killed on timeout); server_status tells \
+             whether LM Studio is reachable and a model is loaded.",
+        )
+        .tool(
+            Tool::new("lm_query", "Ask the local LLM (LM Studio). Returns the answer with token usage and statistics (tokens/s, time to first token, generation time).")
+                .title("Ask the local LLM")
+                .input_schema(LmQuery::schema())
+                .annotations(annotations("Ask the local LLM", false, false, true)),
+            move |args, cx| {
+                let services = lm.clone();
+                async move { lm_query(&services, args, &cx).await }
+            },
+        )
+        .tool(
+            Tool::new("lm_models", "List the models LM Studio has, with their load state, type, architecture, quantization and context length.")
+                .title("List models")
+                .annotations(annotations("List models", true, false, true)),
+            move |_, _| {
+                let services = models.clone();
+                async move {
+                    match services.lm.v0().models().await {
+                        Ok(list) => structured(&json!({ "models": list })),
+                        Err(error) => Ok(failed(&error.into())),
+                    }
+                }
+            },
+        )
+        .tool(
+            Tool::new("terminal_run", "Run one shell command and return stdout, stderr and the exit code. The whole process group is killed at the timeout (and when the call is cancelled).")
+                .title("Run a shell command")
+                .input_schema(TerminalCmd::schema())
+                .annotations(annotations("Run a shell command", false, true, true)),
+            move |args, cx| {
+                let services = terminal.clone();
+                async move { terminal_run(&services, args, &cx).await }
+            },
+        )
+        .tool(
+            Tool::new("server_status", "Whether LM Studio is reachable and a model is loaded, and the terminal settings.")
+                .title("Server status")
+                .annotations(annotations("Server status", true, false, false)),
+            move |_, _| {
+                let services = status.clone();
+                async move { structured(&services.status(0).await) }
+            },
+        )
+        .build()
+}
+
+async fn lm_query(
+    services: &Services,
+    args: Value,
+    cx: &RequestContext,
+) -> Result<CallToolResult, ToolError> {
+    let query = match LmQuery::from_json(args) {
+        Ok(query) => query,
+        Err(error) => return Ok(failed(&error)),
+    };
+    if cx.progress_token().is_none() {
+        return match services.lm_query(&query).await {
+            Ok(answer) => structured(&answer),
+            Err(error) => Ok(failed(&error)),
+        };
+    }
+    // With a progress token: stream, and report progress as chunks arrive.
+    let mut events = match services.lm_query_stream(&query).await {
+        Ok(events) => Box::pin(events),
+        Err(error) => return Ok(failed(&error)),
+    };
+    let (mut content, mut reasoning, mut chunks) = (String::new(), String::new(), 0u32);
+    while let Some(event) = events.next().await {
+        match event {
+            LmStreamEvent::Delta {
+                content: text,
+                reasoning: thought,
+            } => {
+                content.push_str(&text);
+                reasoning.push_str(&thought);
+                chunks += 1;
+                if chunks == 1 || chunks % 16 == 0 {
+                    cx.progress(
+                        f64::from(chunks),
+                        None,
+                        Some(&format!("generating: {chunks} chunks")),
+                    );
+                }
+            }
+            LmStreamEvent::Progress { stage, progress } => {
+                cx.progress(
+                    progress.mul_add(0.0, f64::from(chunks) + progress / 2.0),
+                    None,
+                    Some(&stage),
+                );
+            }
+            LmStreamEvent::Done(mut answer) => {
+                answer.content = content;
+                answer.reasoning = (!reasoning.is_empty()).then_some(reasoning);
+                return structured(&answer);
+            }
+            LmStreamEvent::Error { error } => return Ok(failed(&error)),
+        }
+    }
+    Ok(failed(&ServiceError::new(
+        502,
+        "lm_stream_failed",
+        "the stream ended without a final event",
+    )))
+}
+
+async fn terminal_run(
+    services: &Services,
+    args: Value,
+    cx: &RequestContext,
+) -> Result<CallToolResult, ToolError> {
+    let request = match TerminalCmd::from_json(args) {
+        Ok(request) => request,
+        Err(error) => return Ok(failed(&error)),
+    };
+    let started = Instant::now();
+    let run = services.terminal_run(&request, "mcp", None);
+    tokio::pin!(run);
+    // Progress every second while the command runs (only sent when the client asked for it).
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    ticker.tick().await;
+    let outcome = loop {
+        tokio::select! {
+            outcome = &mut run => break outcome,
+            _ = ticker.tick() => {
+                let seconds = started.elapsed().as_secs_f64().floor();
+                cx.progress(seconds, None, Some(&format!("running for {seconds:.0} s")));
+            }
+        }
+    };
+    match outcome {
+        Ok(result) => {
+            let mut tool_result = structured(&result)?;
+            tool_result.is_error = !result.success;
+            Ok(tool_result)
+        }
+        Err(error) => Ok(failed(&error)),
+    }
+}

@@ -1,0 +1,101 @@
+//! [`Services`]: the configured LM Studio client, command runner and audit log that every
+//! surface (REST, MCP over HTTP, MCP over stdio, CLI) shares.
+
+use std::{
+    sync::{Arc, Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+use crate::{ApiVersion, AuditLog, Config, ServiceError, StatusReport};
+
+/// Everything a request needs. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// LM Studio.
+    pub lm: lmstudio_client::Client,
+    /// One-shot commands.
+    pub runner: pty_exec::Runner,
+    /// The audit log.
+    pub audit: AuditLog,
+    /// When the services started.
+    pub started: Instant,
+    pub(crate) status_cache: Arc<Mutex<Option<(Instant, StatusReport)>>>,
+}
+
+impl Services {
+    /// Builds the services from a configuration.
+    ///
+    /// # Errors
+    /// [`ServiceError`] when the LM Studio client cannot be built (bad host or token).
+    pub fn new(config: Config, audit: AuditLog) -> Result<Self, ServiceError> {
+        let mut lm = lmstudio_client::Client::builder()
+            .base_url(&config.lmstudio.host)
+            .timeout(Duration::from_secs(config.lmstudio.request_timeout))
+            .default_model(&config.lmstudio.model);
+        if let Some(token) = &config.lmstudio.api_token {
+            lm = lm.api_token(token);
+        }
+        let lm = lm
+            .build()
+            .map_err(|e| ServiceError::new(500, "invalid_config", e.to_string()))?;
+        let runner = pty_exec::Runner::new(policy(&config));
+        Ok(Self {
+            config: Arc::new(config),
+            lm,
+            runner,
+            audit,
+            started: Instant::now(),
+            status_cache: Arc::default(),
+        })
+    }
+
+    /// The API family configured for queries.
+    #[must_use]
+    pub fn api_version(&self) -> ApiVersion {
+        self.config.lmstudio.api_version
+    }
+
+    pub(crate) fn cached_status(&self, fresh_for: Duration) -> Option<StatusReport> {
+        let cache = self
+            .status_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < fresh_for)
+            .map(|(_, report)| report.clone())
+    }
+
+    pub(crate) fn store_status(&self, report: &StatusReport) {
+        *self
+            .status_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), report.clone()));
+    }
+}
+
+/// The command policy from the `terminal` section.
+fn policy(config: &Config) -> pty_exec::Policy {
+    let terminal = &config.terminal;
+    let mut env = pty_exec::EnvPolicy::empty();
+    for name in &terminal.env_allow {
+        env = env.allow(name);
+    }
+    let mut policy = pty_exec::Policy::default()
+        .env(env)
+        .timeout(Duration::from_secs(terminal.timeout))
+        .max_output_bytes(terminal.max_output_bytes)
+        .max_concurrent(terminal.max_concurrent);
+    if let Some(shell) = &terminal.shell {
+        policy = policy.shell(pty_exec::Shell::new(shell).arg("-c"));
+    }
+    if let Some(cwd) = &terminal.cwd {
+        policy = policy.cwd(cwd);
+    }
+    for pattern in &terminal.deny {
+        policy = policy.deny(pattern);
+    }
+    policy
+}

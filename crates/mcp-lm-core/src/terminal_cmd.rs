@@ -1,0 +1,146 @@
+//! `/terminal/cmd` and the `terminal_run` tool: one command with a timeout that kills the
+//! whole process group, bounded output, an audit line.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::{ServiceError, Services};
+
+/// A command request.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerminalCmd {
+    /// The command line (run by the configured shell).
+    pub cmd: String,
+    /// Seconds before the process group is killed (default `terminal.timeout`; clamped to
+    /// `terminal.max_timeout`).
+    #[serde(default)]
+    pub timeout: Option<f64>,
+    /// Working directory.
+    #[serde(default)]
+    pub cwd: Option<String>,
+    /// Extra environment variables.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Text given on standard input (default: none, `/dev/null`).
+    #[serde(default)]
+    pub stdin: Option<String>,
+    /// Bytes kept per stream (at most `terminal.max_output_bytes`).
+    #[serde(default)]
+    pub max_output_bytes: Option<usize>,
+}
+
+/// The answer: the original fields (`success`, `command`, `stdout`, `stderr`, `exit_code`,
+/// `execution_time`) plus `timed_out`, `truncated`, `signal`, `*_base64`…
+#[derive(Debug, Clone, Serialize)]
+pub struct CmdResult {
+    /// Exit code 0, not timed out.
+    pub success: bool,
+    /// Everything the runner reports.
+    #[serde(flatten)]
+    pub output: pty_exec::Output,
+    /// The time limit that applied, in seconds.
+    pub timeout: f64,
+}
+
+impl TerminalCmd {
+    /// Parses tool arguments or a request body.
+    ///
+    /// # Errors
+    /// `400 invalid_request` naming the field.
+    pub fn from_json(value: Value) -> Result<Self, ServiceError> {
+        let cmd: Self = crate::service_error::parse_args(value)?;
+        if cmd.cmd.trim().is_empty() {
+            return Err(
+                ServiceError::bad_request("cmd is required").hint(r#"send {"cmd": "ls -la"}"#)
+            );
+        }
+        if cmd.timeout.is_some_and(|t| !t.is_finite() || t <= 0.0) {
+            return Err(ServiceError::bad_request(
+                "timeout must be a positive number of seconds",
+            ));
+        }
+        Ok(cmd)
+    }
+
+    /// The JSON schema of the arguments.
+    #[must_use]
+    pub fn schema() -> Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "cmd": {"type": "string", "minLength": 1, "description": "Command line, run by the shell"},
+                "timeout": {"type": "number", "exclusiveMinimum": 0, "description": "Seconds before the whole process group is killed"},
+                "cwd": {"type": "string", "description": "Working directory"},
+                "env": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Extra environment variables"},
+                "stdin": {"type": "string", "description": "Standard input (default: none)"},
+                "max_output_bytes": {"type": "integer", "minimum": 1, "description": "Bytes kept per stream"}
+            },
+            "required": ["cmd"],
+            "additionalProperties": false
+        })
+    }
+}
+
+impl Services {
+    /// Runs a command; `cancel` (MCP cancellation) kills its process group.
+    ///
+    /// # Errors
+    /// [`ServiceError`]: denied (403), busy (429), bad working directory (400), spawn failure.
+    pub async fn terminal_run(
+        &self,
+        request: &TerminalCmd,
+        caller: &str,
+        cancel: Option<pty_exec::CancellationToken>,
+    ) -> Result<CmdResult, ServiceError> {
+        let terminal = &self.config.terminal;
+        #[allow(clippy::cast_precision_loss)] // seconds, far below 2^52
+        let max = terminal.max_timeout as f64;
+        #[allow(clippy::cast_precision_loss)]
+        let seconds = request.timeout.unwrap_or(terminal.timeout as f64).min(max);
+        let mut command = pty_exec::Command::new(&request.cmd)
+            .timeout(Duration::from_secs_f64(seconds))
+            .max_output_bytes(
+                request
+                    .max_output_bytes
+                    .unwrap_or(terminal.max_output_bytes)
+                    .min(terminal.max_output_bytes),
+            );
+        if let Some(cwd) = &request.cwd {
+            command = command.cwd(cwd);
+        }
+        for (name, value) in &request.env {
+            command = command.env(name, value);
+        }
+        if let Some(stdin) = &request.stdin {
+            command = command.stdin(stdin.clone().into_bytes());
+        }
+        if let Some(cancel) = cancel {
+            command = command.cancel_token(cancel);
+        }
+        let outcome = self.runner.run(command).await;
+        match &outcome {
+            Ok(output) => self.audit.record(
+                "command",
+                json!({
+                    "caller": caller, "cmd": request.cmd, "exit_code": output.exit_code,
+                    "timed_out": output.timed_out, "cancelled": output.cancelled,
+                    "duration_ms": output.duration.as_millis() as u64,
+                    "bytes": output.total_bytes.stdout + output.total_bytes.stderr,
+                }),
+            ),
+            Err(error) => self.audit.record(
+                "command",
+                json!({"caller": caller, "cmd": request.cmd, "error": error.to_string()}),
+            ),
+        }
+        let output = outcome?;
+        Ok(CmdResult {
+            success: output.success(),
+            output,
+            timeout: seconds,
+        })
+    }
+}
