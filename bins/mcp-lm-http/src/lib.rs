@@ -41,8 +41,10 @@ pub struct Args {
 /// What every handler needs.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// LM Studio, the runner, the audit log, the configuration.
+    /// LM Studio, the runner, the sessions, the audit log, the configuration.
     pub services: Services,
+    /// Single-use tickets for browser WebSockets.
+    pub tickets: mcp_auth::TicketIssuer,
 }
 
 /// The whole HTTP application: REST routes behind bearer auth (403 for a wrong token, as the
@@ -60,6 +62,16 @@ pub fn app(
     let rest_auth = auth
         .clone()
         .invalid_token_status(InvalidTokenStatus::Forbidden);
+    // Browsers cannot set headers on a WebSocket: that one route also takes a ticket or the
+    // `bearer.<token>` subprotocol.
+    let ws_auth = rest_auth
+        .clone()
+        .accept_websocket_protocol()
+        .accept_tickets(state.tickets.clone());
+    let stream = Router::new()
+        .route("/terminal/stream", get(routes::terminal_stream))
+        .with_state(state.clone())
+        .route_layer(BearerLayer::new(ws_auth));
     let rest = routes::rest()
         .with_state(state)
         .route_layer(BearerLayer::new(rest_auth));
@@ -72,6 +84,7 @@ pub fn app(
         ));
     Ok(Router::new()
         .merge(rest)
+        .merge(stream)
         .merge(mcp)
         .route(
             "/health",

@@ -89,7 +89,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let (auth, mcp_config) = security(&config, addr, token)?;
     let services =
         Services::new(config.clone(), audit.clone()).map_err(|e| anyhow::anyhow!(e.tool_text()))?;
-    let router = app(AppState { services }, &auth, mcp_config)?;
+    let router = app(
+        AppState {
+            services: services.clone(),
+            tickets: mcp_auth::TicketIssuer::new(),
+        },
+        &auth,
+        mcp_config,
+    )?;
     let source = match loaded.source {
         ConfigSource::File(path) => path.display().to_string(),
         ConfigSource::Embedded => "built-in defaults".to_owned(),
@@ -116,7 +123,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Ok(())
         }
     };
-    audit.record("server", serde_json::json!({"event": "stop"}));
+    let closed = services.sessions.close_all().await;
+    audit.record(
+        "server",
+        serde_json::json!({"event": "stop", "sessions_closed": closed}),
+    );
     audit.flush();
     eprintln!("mcp-lm-http: stopped");
     outcome

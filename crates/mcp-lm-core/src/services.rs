@@ -17,6 +17,8 @@ pub struct Services {
     pub lm: lmstudio_client::Client,
     /// One-shot commands.
     pub runner: pty_exec::Runner,
+    /// Interactive terminal sessions and background jobs.
+    pub sessions: pty_exec::SessionManager,
     /// The audit log.
     pub audit: AuditLog,
     /// When the services started.
@@ -41,10 +43,16 @@ impl Services {
             .build()
             .map_err(|e| ServiceError::new(500, "invalid_config", e.to_string()))?;
         let runner = pty_exec::Runner::new(policy(&config));
+        let sessions = pty_exec::SessionManager::new(
+            pty_exec::ManagerConfig::default()
+                .max_sessions(config.terminal.max_sessions)
+                .runner(runner.clone()),
+        );
         Ok(Self {
             config: Arc::new(config),
             lm,
             runner,
+            sessions,
             audit,
             started: Instant::now(),
             status_cache: Arc::default(),
@@ -55,6 +63,21 @@ impl Services {
     #[must_use]
     pub fn api_version(&self) -> ApiVersion {
         self.config.lmstudio.api_version
+    }
+
+    /// The PTY settings for a new interactive session of `cols` × `rows`.
+    pub fn pty_config(&self, cols: u16, rows: u16) -> pty_exec::PtyConfig {
+        let terminal = &self.config.terminal;
+        let mut config = pty_exec::PtyConfig::default()
+            .size(cols, rows)
+            .env_policy(env_policy(&self.config));
+        if let Some(shell) = &terminal.shell {
+            config = config.program(shell);
+        }
+        if let Some(cwd) = &terminal.cwd {
+            config = config.cwd(cwd);
+        }
+        config
     }
 
     pub(crate) fn cached_status(&self, fresh_for: Duration) -> Option<StatusReport> {
@@ -76,15 +99,21 @@ impl Services {
     }
 }
 
+/// The environment passed to commands and terminals: only `terminal.env_allow` (and never our
+/// secrets: the default deny-list stays).
+fn env_policy(config: &Config) -> pty_exec::EnvPolicy {
+    let mut env = pty_exec::EnvPolicy::empty();
+    for name in &config.terminal.env_allow {
+        env = env.allow(name);
+    }
+    env
+}
+
 /// The command policy from the `terminal` section.
 fn policy(config: &Config) -> pty_exec::Policy {
     let terminal = &config.terminal;
-    let mut env = pty_exec::EnvPolicy::empty();
-    for name in &terminal.env_allow {
-        env = env.allow(name);
-    }
     let mut policy = pty_exec::Policy::default()
-        .env(env)
+        .env(env_policy(config))
         .timeout(Duration::from_secs(terminal.timeout))
         .max_output_bytes(terminal.max_output_bytes)
         .max_concurrent(terminal.max_concurrent);

@@ -100,6 +100,23 @@ pub(crate) fn document(server_url: &str) -> Value {
                     "429": error_response("Too many commands running")
                 }), auth_errors())
             }},
+            "/terminal/stream": {"get": {
+                "operationId": "terminalStream", "summary": "Interactive terminal over a WebSocket (upgrade). Query: session (reattach), name, cols, rows, ticket. Also accepts the subprotocol bearer.<token>",
+                "responses": with(json!({"101": {"description": "Switching protocols"}, "404": error_response("Unknown session")}), auth_errors())
+            }},
+            "/terminal/sessions": {"get": {
+                "operationId": "listSessions", "summary": "Open terminal sessions",
+                "responses": with(json!({"200": {"description": "Sessions", "content": {"application/json": {"schema": {"type": "object", "properties": {"success": {"type": "boolean"}, "sessions": {"type": "array", "items": {"type": "object"}}}}}}}}), auth_errors())
+            }},
+            "/terminal/sessions/{id}": {
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "get": {"operationId": "getSession", "summary": "One terminal session", "responses": with(json!({"200": {"description": "The session"}, "404": error_response("Unknown session")}), auth_errors())},
+                "delete": {"operationId": "closeSession", "summary": "Close a terminal session (kills its processes)", "responses": with(json!({"200": {"description": "Closed"}, "404": error_response("Unknown session")}), auth_errors())}
+            },
+            "/auth/ticket": {"post": {
+                "operationId": "issueTicket", "summary": "A 30-second single-use ticket for opening /terminal/stream?ticket=… from a browser",
+                "responses": with(json!({"200": {"description": "Ticket", "content": {"application/json": {"schema": {"type": "object", "properties": {"success": {"type": "boolean"}, "ticket": {"type": "string"}, "expires_in": {"type": "integer"}}}}}}}), auth_errors())
+            }},
             "/mcp": {
                 "post": {"operationId": "mcpMessage", "summary": "Model Context Protocol, Streamable HTTP (JSON-RPC)",
                          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object"}}}},

@@ -1,0 +1,256 @@
+//! `WS /terminal/stream` on the real binary: command lines, JSON input, resize, Ctrl-C, exit,
+//! reattach with scrollback, authentication by header, ticket and subprotocol.
+
+mod support;
+
+use std::time::Duration;
+
+use fixtures::LmStudioMock;
+use futures_util::{SinkExt, StreamExt};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{Server, TOKEN};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream, connect_async,
+    tungstenite::{Message, client::IntoClientRequest},
+};
+
+type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(
+    server: &Server,
+    query: &str,
+    token: Option<&str>,
+    protocol: Option<&str>,
+) -> Result<Socket, String> {
+    let url = format!(
+        "{}/terminal/stream{query}",
+        server.url.replacen("http://", "ws://", 1)
+    );
+    let mut request = url.into_client_request().unwrap();
+    if let Some(token) = token {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    if let Some(protocol) = protocol {
+        request
+            .headers_mut()
+            .insert("sec-websocket-protocol", protocol.parse().unwrap());
+    }
+    connect_async(request)
+        .await
+        .map(|(socket, _)| socket)
+        .map_err(|e| e.to_string())
+}
+
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("no message within 10 s")
+            .expect("socket closed")
+            .expect("socket error");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+/// Reads messages until the accumulated output contains `needle`.
+async fn output_until(socket: &mut Socket, needle: &str) -> String {
+    let mut seen = String::new();
+    while !seen.contains(needle) {
+        let message = next_json(socket).await;
+        match message["type"].as_str() {
+            Some("output") => seen.push_str(message["data"].as_str().unwrap()),
+            Some("exit") => panic!("exited before {needle:?} appeared: {seen}"),
+            _ => {}
+        }
+    }
+    seen
+}
+
+async fn send(socket: &mut Socket, text: &str) {
+    socket.send(Message::Text(text.into())).await.unwrap();
+}
+
+#[tokio::test]
+async fn commands_json_input_resize_ctrl_c_and_exit() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[("MCP_LM_TERMINAL_SHELL", "/bin/sh")]);
+    let mut socket = connect(&server, "?cols=80&rows=24", Some(TOKEN), None)
+        .await
+        .unwrap();
+    let hello = next_json(&mut socket).await;
+    assert_eq!(hello["type"], "session");
+    assert_eq!(
+        (hello["cols"].as_u64(), hello["rows"].as_u64()),
+        (Some(80), Some(24))
+    );
+    assert!(hello["id"].is_string());
+
+    send(&mut socket, "echo plain-$((20+22))").await; // not JSON: a command line
+    output_until(&mut socket, "plain-42").await;
+    send(
+        &mut socket,
+        &json!({"type": "input", "data": "echo json-$((1+1))\n"}).to_string(),
+    )
+    .await;
+    output_until(&mut socket, "json-2").await;
+    send(
+        &mut socket,
+        &json!({"type": "resize", "cols": 100, "rows": 40}).to_string(),
+    )
+    .await;
+    send(&mut socket, "stty size").await;
+    output_until(&mut socket, "40 100").await;
+
+    send(&mut socket, "sleep 30").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    send(
+        &mut socket,
+        &json!({"type": "signal", "name": "INT"}).to_string(),
+    )
+    .await;
+    send(&mut socket, "echo after-$((3*3))").await;
+    output_until(&mut socket, "after-9").await;
+
+    send(
+        &mut socket,
+        &json!({"type": "resize", "cols": 0}).to_string(),
+    )
+    .await;
+    let error = loop {
+        let message = next_json(&mut socket).await;
+        if message["type"] == "error" {
+            break message;
+        }
+    };
+    assert!(error["message"].as_str().unwrap().contains("cols"));
+
+    send(&mut socket, "exit 3").await;
+    let exit = loop {
+        let message = next_json(&mut socket).await;
+        if message["type"] == "exit" {
+            break message;
+        }
+    };
+    assert_eq!(exit["code"], 3);
+}
+
+#[tokio::test]
+async fn a_session_survives_its_socket_and_reattaches_with_scrollback() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[("MCP_LM_TERMINAL_SHELL", "/bin/sh")]);
+    let mut socket = connect(&server, "?name=work", Some(TOKEN), None)
+        .await
+        .unwrap();
+    let id = next_json(&mut socket).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    send(&mut socket, "echo marker-$((6*7))").await;
+    output_until(&mut socket, "marker-42").await;
+    drop(socket);
+
+    let list: Value = server
+        .authed(Method::GET, "/terminal/sessions")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sessions = list["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["name"], "work");
+
+    for reattach in [format!("?session={id}"), "?session=work".to_owned()] {
+        let mut again = connect(&server, &reattach, Some(TOKEN), None)
+            .await
+            .unwrap();
+        assert_eq!(next_json(&mut again).await["id"], id);
+        let replay = next_json(&mut again).await;
+        assert_eq!(replay["type"], "output");
+        assert!(
+            replay["data"].as_str().unwrap().contains("marker-42"),
+            "{replay}"
+        );
+    }
+
+    let closed = server
+        .authed(Method::DELETE, &format!("/terminal/sessions/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), StatusCode::OK);
+    let missing = server
+        .authed(Method::GET, &format!("/terminal/sessions/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(
+        connect(&server, "?session=nope", Some(TOKEN), None)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn websocket_authentication_header_ticket_and_subprotocol() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[("MCP_LM_TERMINAL_SHELL", "/bin/sh")]);
+    let refused = connect(&server, "", None, None).await.unwrap_err();
+    assert!(refused.contains("401"), "{refused}");
+    let wrong = connect(&server, "", Some(&"w".repeat(40)), None)
+        .await
+        .unwrap_err();
+    assert!(wrong.contains("403"), "{wrong}");
+
+    // A browser: a single-use ticket from POST /auth/ticket.
+    let ticket: Value = server
+        .authed(Method::POST, "/auth/ticket")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket = ticket["ticket"].as_str().unwrap().to_owned();
+    let mut socket = connect(&server, &format!("?ticket={ticket}"), None, None)
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "session");
+    assert!(
+        connect(&server, &format!("?ticket={ticket}"), None, None)
+            .await
+            .is_err(),
+        "a ticket is single-use"
+    );
+
+    // The subprotocol form; the server answers with `mcp-lm` so the token is not echoed.
+    let url = format!(
+        "{}/terminal/stream",
+        server.url.replacen("http://", "ws://", 1)
+    );
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        format!("mcp-lm, bearer.{TOKEN}").parse().unwrap(),
+    );
+    let (mut socket, response) = connect_async(request).await.unwrap();
+    assert_eq!(response.headers()["sec-websocket-protocol"], "mcp-lm");
+    assert_eq!(next_json(&mut socket).await["type"], "session");
+    assert!(
+        connect(
+            &server,
+            "",
+            None,
+            Some("bearer.nope-nope-nope-nope-nope-nope-nope")
+        )
+        .await
+        .is_err()
+    );
+}
