@@ -137,11 +137,10 @@ async fn serve(socket: WebSocket, session: Session) {
                     Some(Ok(_)) => None,
                     Some(Err(_)) | None => return, // disconnected; the session lives on
                 };
-                if let Some(error) = reply {
-                    if outgoing.send(frame(&json!({"type": "error", "message": error}))).await.is_err() {
+                if let Some(error) = reply
+                    && outgoing.send(frame(&json!({"type": "error", "message": error}))).await.is_err() {
                         return;
                     }
-                }
             }
         }
     }
