@@ -1,0 +1,237 @@
+//! The real `mcp-lm-stdio` binary driven over its stdin/stdout like an MCP host would.
+
+use std::{
+    io::{BufRead, BufReader, Write},
+    process::{Child, ChildStdin, Command, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+use fixtures::LmStudioMock;
+use serde_json::{Value, json};
+
+struct Host {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    dir: std::path::PathBuf,
+}
+
+impl Host {
+    fn start(lm_url: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "mcp-lm-stdio-test-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mcp-lm-stdio"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &dir)
+            .env("XDG_CONFIG_HOME", &dir)
+            .env("MCP_LM_LMSTUDIO_HOST", lm_url)
+            .env("MCP_LM_LOG_AUDIT_PATH", dir.join("audit.jsonl"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        let stdin = child.stdin.take();
+        Self {
+            child,
+            stdin,
+            lines,
+            dir,
+        }
+    }
+
+    fn send(&mut self, message: &Value) {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{message}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn recv(&self) -> Value {
+        let line = self
+            .lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("no line within 10 s");
+        serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout carried a non-JSON line ({e}): {line:?}"))
+    }
+
+    /// Messages up to and including the response with `id`.
+    fn until_response(&self, id: i64) -> Vec<Value> {
+        let mut seen = Vec::new();
+        loop {
+            let message = self.recv();
+            assert_eq!(message["jsonrpc"], "2.0", "{message}");
+            let done = message["id"] == id && message.get("method").is_none();
+            seen.push(message);
+            if done {
+                return seen;
+            }
+        }
+    }
+
+    fn initialize(&mut self) -> Value {
+        self.send(&json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test","version":"0"}}}));
+        let answer = self.recv();
+        self.send(&json!({"jsonrpc":"2.0","method":"notifications/initialized"}));
+        answer
+    }
+
+    fn call(&mut self, id: i64, tool: &str, arguments: Value, meta: Option<Value>) {
+        let mut params = json!({"name": tool, "arguments": arguments});
+        if let Some(meta) = meta {
+            params["_meta"] = meta;
+        }
+        self.send(&json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":params}));
+    }
+
+    fn wait_exit(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "mcp-lm-stdio did not exit within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn processes_matching(pattern: &str) -> String {
+    let output = Command::new("pgrep")
+        .args(["-f", pattern])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[tokio::test]
+async fn tools_over_stdio_with_progress_and_a_clean_exit_at_eof() {
+    let lm = LmStudioMock::start().await;
+    let mut host = Host::start(&lm.url());
+    let init = host.initialize();
+    assert_eq!(init["result"]["serverInfo"]["name"], "mcp-lm-terminal");
+
+    host.send(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}));
+    let list = host.recv();
+    let names: Vec<&str> = list["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, mcp_lm_core::TOOL_NAMES);
+
+    host.call(2, "terminal_run", json!({"cmd": "echo over-stdio"}), None);
+    let answer = host.until_response(2).pop().unwrap();
+    assert_eq!(
+        answer["result"]["structuredContent"]["stdout"],
+        "over-stdio\n"
+    );
+
+    host.call(3, "lm_query", json!({"prompt": "hi"}), None);
+    let answer = host.until_response(3).pop().unwrap();
+    assert_eq!(
+        answer["result"]["structuredContent"]["content"],
+        "97 is prime."
+    );
+
+    host.call(
+        4,
+        "lm_query",
+        json!({"prompt": "hi"}),
+        Some(json!({"progressToken": "p"})),
+    );
+    let messages = host.until_response(4);
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["method"] == "notifications/progress"),
+        "{messages:#?}"
+    );
+    let answer = messages.last().unwrap();
+    assert!(
+        answer["result"]["structuredContent"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("prime number")
+    );
+
+    let started = Instant::now();
+    drop(host.stdin.take()); // EOF: the host is done
+    let status = host.wait_exit(Duration::from_secs(1));
+    assert!(status.success(), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn cancellation_and_sigterm_kill_the_commands() {
+    let lm = LmStudioMock::start().await;
+    let mut host = Host::start(&lm.url());
+    host.initialize();
+    host.call(
+        1,
+        "terminal_run",
+        json!({"cmd": "sleep 3211", "timeout": 60}),
+        None,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !processes_matching("sleep 3211").is_empty(),
+        "the command should be running"
+    );
+    host.send(&json!({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1,"reason":"user"}}));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !processes_matching("sleep 3211").is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled command is still running"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // No answer for the cancelled request; the server still works.
+    host.send(&json!({"jsonrpc":"2.0","id":2,"method":"ping"}));
+    assert_eq!(host.recv()["id"], 2);
+
+    host.call(
+        3,
+        "terminal_run",
+        json!({"cmd": "sleep 3212", "timeout": 60}),
+        None,
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!processes_matching("sleep 3212").is_empty());
+    let _ = Command::new("kill")
+        .args(["-TERM", &host.child.id().to_string()])
+        .status();
+    let status = host.wait_exit(Duration::from_secs(5));
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        processes_matching("sleep 3212").is_empty(),
+        "SIGTERM left the command running"
+    );
+}
