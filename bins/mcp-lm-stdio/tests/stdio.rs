@@ -90,7 +90,8 @@ impl Host {
     }
 
     fn call(&mut self, id: i64, tool: &str, arguments: Value, meta: Option<Value>) {
-        let mut params = json!({"name": tool, "arguments": arguments});
+        let mut params = json!({ "name": tool });
+        params["arguments"] = arguments;
         if let Some(meta) = meta {
             params["_meta"] = meta;
         }
