@@ -26,19 +26,37 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// Bodies past the limit are still read (and dropped) up to this size, so the client, which is
+/// usually still sending, receives the 413 instead of a reset connection.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
 /// Reads a JSON body within the configured size limit.
 pub(crate) async fn json_body(
     body: axum::body::Body,
     limit: usize,
 ) -> Result<serde_json::Value, ApiError> {
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ServiceError::new(
+    use futures_util::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { break };
+        total += chunk.len();
+        if total <= limit {
+            bytes.extend_from_slice(&chunk);
+        } else if total > DRAIN_LIMIT {
+            break;
+        }
+    }
+    if total > limit {
+        return Err(ServiceError::new(
             413,
             "body_too_large",
             format!("the request body is larger than {limit} bytes"),
         )
         .hint("raise server.max_body_bytes if this is intended")
-    })?;
+        .into());
+    }
     if bytes.is_empty() {
         return Err(
             ServiceError::bad_request("the request body is empty; send a JSON object").into(),
