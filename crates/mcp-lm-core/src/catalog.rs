@@ -1,43 +1,32 @@
 //! The MCP tool catalog, defined once and served by `mcp-lm-http` (`/mcp`) and
-//! `mcp-lm-stdio`: `lm_query`, `lm_models`, `terminal_run`, `server_status`.
+//! `mcp-lm-stdio`: `lm_query`, `lm_models`, `terminal_run`, the terminal session tools
+//! ([`crate::catalog_sessions`]), the background job tools ([`crate::catalog_jobs`]) and
+//! `server_status`.
 
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use mcp_protocol::{CallToolResult, RequestContext, Server, Tool, ToolAnnotations, ToolError};
-use serde::Serialize;
+use mcp_protocol::{CallToolResult, RequestContext, Server, Tool, ToolError};
 use serde_json::{Value, json};
 
+use crate::catalog_support::{annotations, failed, structured};
 use crate::{LmQuery, LmStreamEvent, ServiceError, Services, TerminalCmd};
 
 /// Names of the tools, in listing order.
-pub const TOOL_NAMES: [&str; 4] = ["lm_query", "lm_models", "terminal_run", "server_status"];
-
-fn structured(value: &impl Serialize) -> Result<CallToolResult, ToolError> {
-    serde_json::to_value(value)
-        .map(CallToolResult::structured)
-        .map_err(ToolError::from)
-}
-
-fn failed(error: &ServiceError) -> CallToolResult {
-    let mut result = CallToolResult::error(error.tool_text());
-    result.structured_content = Some(error.body());
-    result
-}
-
-fn annotations(
-    title: &str,
-    read_only: bool,
-    destructive: bool,
-    open_world: bool,
-) -> ToolAnnotations {
-    let mut annotations = ToolAnnotations::default();
-    annotations.title = Some(title.to_owned());
-    annotations.read_only_hint = Some(read_only);
-    annotations.destructive_hint = Some(destructive);
-    annotations.open_world_hint = Some(open_world);
-    annotations
-}
+pub const TOOL_NAMES: [&str; 12] = [
+    "lm_query",
+    "lm_models",
+    "terminal_run",
+    "terminal_session_start",
+    "terminal_session_send",
+    "terminal_session_read",
+    "terminal_session_list",
+    "terminal_session_close",
+    "terminal_job_start",
+    "terminal_job_read",
+    "terminal_job_kill",
+    "server_status",
+];
 
 /// The MCP server with every tool of the catalog, bound to `services`.
 ///
@@ -48,12 +37,14 @@ pub fn mcp_server(services: &Services) -> Result<Server, mcp_protocol::Error> {
     let models = services.clone();
     let terminal = services.clone();
     let status = services.clone();
-    Server::builder("mcp-lm-terminal", env!("CARGO_PKG_VERSION"))
+    let builder = Server::builder("mcp-lm-terminal", env!("CARGO_PKG_VERSION"))
         .title("LM Studio and terminal")
         .instructions(
             "Ask the local LLM served by LM Studio with lm_query (lm_models lists the models); run shell \
-             commands with terminal_run (whole process group killed on timeout); server_status tells \
-             whether LM Studio is reachable and a model is loaded.",
+             commands with terminal_run (whole process group killed on timeout), drive interactive \
+             shells with terminal_session_start/send/read/close, run long commands in the \
+             background with terminal_job_start/read/kill; server_status tells whether LM Studio \
+             is reachable and a model is loaded.",
         )
         .tool(
             Tool::new("lm_query", "Ask the local LLM (LM Studio). Returns the answer with token usage and statistics (tokens/s, time to first token, generation time).")
@@ -88,11 +79,16 @@ pub fn mcp_server(services: &Services) -> Result<Server, mcp_protocol::Error> {
                 let services = terminal.clone();
                 async move { terminal_run(&services, args, &cx).await }
             },
-        )
+        );
+    let builder = crate::catalog_sessions::register(builder, services);
+    crate::catalog_jobs::register(builder, services)
         .tool(
-            Tool::new("server_status", "Whether LM Studio is reachable and a model is loaded, and the terminal settings.")
-                .title("Server status")
-                .annotations(annotations("Server status", true, false, false)),
+            Tool::new(
+                "server_status",
+                "Whether LM Studio is reachable and a model is loaded, and the terminal settings.",
+            )
+            .title("Server status")
+            .annotations(annotations("Server status", true, false, false)),
             move |_, _| {
                 let services = status.clone();
                 async move { structured(&services.status(0).await) }

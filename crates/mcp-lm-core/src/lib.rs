@@ -1,6 +1,8 @@
 //! Glue shared by `mcp-lm-http`, `mcp-lm-stdio` and the `mcp-lm` CLI: the configuration
-//! (`config.json` compatible with the original server), and (as they land) the MCP tool
-//! catalog and the audit log. Not published: the four libraries are the reusable parts.
+//! (`config.json` compatible with the original server), the [`Services`] every surface shares,
+//! the MCP tool catalog ([`mcp_server`], [`TOOL_NAMES`]: LM Studio, one-shot commands,
+//! terminal sessions, background jobs, status) and the audit log. Not published: the four
+//! libraries are the reusable parts.
 #![warn(missing_docs)]
 #![warn(
     clippy::unwrap_used,
@@ -11,9 +13,13 @@
 
 mod audit;
 mod catalog;
+mod catalog_jobs;
+mod catalog_sessions;
+mod catalog_support;
 mod config;
 mod config_keys;
 mod lm_query;
+mod output_window;
 mod service_error;
 mod services;
 mod status;
