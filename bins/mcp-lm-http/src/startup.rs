@@ -111,6 +111,11 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "server",
         serde_json::json!({"event": "start", "addr": addr.to_string()}),
     );
+    // Without TCP_NODELAY, Nagle's algorithm holds small writes (a streamed chunk) until the
+    // client's delayed ACK: about 40 ms late now and then.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
