@@ -98,25 +98,25 @@ pub(crate) fn exit_schema() -> Value {
     })
 }
 
-/// A terminal error as the tools show it. Adds codes that the REST mapping leaves generic
-/// (`name_taken`, `session_exited`, `job_not_found`, `job_limit`).
+/// A terminal error as the tools show it: the shared mapping plus hints naming the tools.
 pub(crate) fn terminal_failure(error: pty_exec::Error) -> ServiceError {
     use pty_exec::Error as E;
-    let message = error.to_string();
-    match &error {
-        E::NameTaken { .. } => ServiceError::new(409, "name_taken", message).hint(
-            "use that session (terminal_session_read / _send), close it, or pick another name",
-        ),
-        E::SessionExited { .. } => ServiceError::new(409, "session_exited", message)
-            .hint("close it with terminal_session_close and start a new one"),
-        E::JobNotFound { .. } => ServiceError::new(404, "job_not_found", message).hint(
-            "job ids look like j-3f9a0c1d2e4b5a69; finished jobs are forgotten after a while",
-        ),
-        E::JobLimit { .. } => ServiceError::new(429, "job_limit", message)
-            .hint("wait for a job to finish or kill one with terminal_job_kill"),
-        E::SessionNotFound { .. } => ServiceError::new(404, "session_not_found", message)
-            .hint("terminal_session_list shows the sessions"),
-        _ => ServiceError::from(error),
+    let hint = match &error {
+        E::NameTaken { .. } => {
+            Some("use that session (terminal_session_read / _send), close it, or pick another name")
+        }
+        E::SessionExited { .. } => Some("close it with terminal_session_close and start a new one"),
+        E::JobNotFound { .. } => {
+            Some("job ids look like j-3f9a0c1d2e4b5a69; finished jobs are forgotten after a while")
+        }
+        E::JobLimit { .. } => Some("wait for a job to finish or kill one with terminal_job_kill"),
+        E::SessionNotFound { .. } => Some("terminal_session_list shows the sessions"),
+        _ => None,
+    };
+    let failure = ServiceError::from(error);
+    match hint {
+        Some(hint) => failure.hint(hint),
+        None => failure,
     }
 }
 

@@ -123,6 +123,12 @@ impl From<pty_exec::Error> for ServiceError {
                 Self::new(400, "invalid_cwd", message)
             }
             E::SessionNotFound { .. } => Self::new(404, "session_not_found", message),
+            E::NameTaken { .. } => Self::new(409, "name_taken", message),
+            E::SessionExited { .. } => Self::new(409, "session_exited", message),
+            E::JobNotFound { .. } => Self::new(404, "job_not_found", message),
+            E::JobLimit { .. } => {
+                Self::new(429, "job_limit", message).hint("wait for a job to finish or kill one")
+            }
             E::SessionLimit { .. } => {
                 Self::new(429, "session_limit", message).hint("close a session first")
             }
