@@ -179,6 +179,14 @@ async fn a_session_survives_its_socket_and_reattaches_with_scrollback() {
         );
     }
 
+    let taken = connect(&server, "?name=work", Some(TOKEN), None)
+        .await
+        .unwrap_err();
+    assert!(
+        taken.contains("409"),
+        "a second session with a taken name is refused: {taken}"
+    );
+
     let closed = server
         .authed(Method::DELETE, &format!("/terminal/sessions/{id}"))
         .send()
