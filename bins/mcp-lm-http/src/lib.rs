@@ -2,6 +2,7 @@
 //! ([`app`]) or run the whole server ([`run`]).
 
 mod api_error;
+mod caller;
 mod routes;
 mod startup;
 

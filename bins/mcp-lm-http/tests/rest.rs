@@ -399,9 +399,12 @@ async fn terminal_cmd_runs_commands_with_the_original_fields() {
 
     let audit = server.audit_lines();
     assert!(
-        audit
-            .iter()
-            .any(|l| l["kind"] == "command" && l["cmd"] == "env" && l["caller"] == "config"),
+        audit.iter().any(|l| l["kind"] == "command"
+            && l["cmd"] == "env"
+            && l["caller"] == "config"
+            && l["remote"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("127.0.0.1:"))),
         "{audit:?}"
     );
     assert!(

@@ -167,7 +167,7 @@ async fn terminal_run(
         Err(error) => return Ok(failed(&error)),
     };
     let started = Instant::now();
-    let run = services.terminal_run(&request, "mcp", None);
+    let run = services.terminal_run(&request, "mcp", None, None);
     tokio::pin!(run);
     // Progress every second while the command runs (only sent when the client asked for it).
     let mut ticker = tokio::time::interval(Duration::from_secs(1));

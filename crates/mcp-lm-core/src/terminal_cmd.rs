@@ -85,7 +85,8 @@ impl TerminalCmd {
 }
 
 impl Services {
-    /// Runs a command; `cancel` (MCP cancellation) kills its process group.
+    /// Runs a command; `cancel` (MCP cancellation) kills its process group. `caller` names who
+    /// asked (the token's name, `mcp`…) and `remote` where from, for the audit log.
     ///
     /// # Errors
     /// [`ServiceError`]: denied (403), busy (429), bad working directory (400), spawn failure.
@@ -93,6 +94,7 @@ impl Services {
         &self,
         request: &TerminalCmd,
         caller: &str,
+        remote: Option<&str>,
         cancel: Option<pty_exec::CancellationToken>,
     ) -> Result<CmdResult, ServiceError> {
         let terminal = &self.config.terminal;
@@ -125,7 +127,7 @@ impl Services {
             Ok(output) => self.audit.record(
                 "command",
                 json!({
-                    "caller": caller, "cmd": request.cmd, "exit_code": output.exit_code,
+                    "caller": caller, "remote": remote, "cmd": request.cmd, "exit_code": output.exit_code,
                     "timed_out": output.timed_out, "cancelled": output.cancelled,
                     "duration_ms": output.duration.as_millis() as u64,
                     "bytes": output.total_bytes.stdout + output.total_bytes.stderr,
@@ -133,7 +135,7 @@ impl Services {
             ),
             Err(error) => self.audit.record(
                 "command",
-                json!({"caller": caller, "cmd": request.cmd, "error": error.to_string()}),
+                json!({"caller": caller, "remote": remote, "cmd": request.cmd, "error": error.to_string()}),
             ),
         }
         let output = outcome?;

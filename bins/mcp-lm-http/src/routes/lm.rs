@@ -12,18 +12,18 @@ use axum::{
     },
 };
 use futures_util::StreamExt;
-use mcp_auth::Authenticated;
 use mcp_lm_core::{LmQuery, LmStreamEvent};
 use serde_json::json;
 
 use crate::{
     AppState,
     api_error::{ApiError, json_body},
+    caller::Caller,
 };
 
 pub(crate) async fn query(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: Caller,
     body: Body,
 ) -> Result<Response, ApiError> {
     let services = &state.services;
@@ -31,7 +31,7 @@ pub(crate) async fn query(
     let audit = |outcome: &str, model: &str| {
         services.audit.record(
             "query",
-            json!({"caller": caller.to_string(), "model": model, "stream": query.stream, "outcome": outcome}),
+            json!({"caller": caller.name, "remote": caller.remote, "model": model, "stream": query.stream, "outcome": outcome}),
         );
     };
     if !query.stream {

@@ -33,7 +33,7 @@ pub(crate) async fn get_one(
 
 pub(crate) async fn close(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: crate::caller::Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let exit = state
@@ -44,7 +44,7 @@ pub(crate) async fn close(
         .map_err(ServiceError::from)?;
     state.services.audit.record(
         "session",
-        json!({"caller": caller.to_string(), "event": "close", "id": id}),
+        json!({"caller": caller.name, "remote": caller.remote, "event": "close", "id": id}),
     );
     Ok(Json(json!({"success": true, "id": id, "exit": exit})))
 }

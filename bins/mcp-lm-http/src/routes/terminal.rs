@@ -1,17 +1,17 @@
 //! `POST /terminal/cmd`.
 
 use axum::{Json, body::Body, extract::State};
-use mcp_auth::Authenticated;
 use mcp_lm_core::{CmdResult, TerminalCmd};
 
 use crate::{
     AppState,
     api_error::{ApiError, json_body},
+    caller::Caller,
 };
 
 pub(crate) async fn cmd(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: Caller,
     body: Body,
 ) -> Result<Json<CmdResult>, ApiError> {
     let services = &state.services;
@@ -19,7 +19,7 @@ pub(crate) async fn cmd(
         TerminalCmd::from_json(json_body(body, services.config.server.max_body_bytes).await?)?;
     // Dropping this future (client gone, shutdown) kills the command's process group.
     let result = services
-        .terminal_run(&request, &caller.to_string(), None)
+        .terminal_run(&request, &caller.name, caller.remote.as_deref(), None)
         .await?;
     Ok(Json(result))
 }

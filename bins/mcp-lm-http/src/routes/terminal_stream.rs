@@ -14,7 +14,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures_util::{SinkExt, StreamExt};
-use mcp_auth::Authenticated;
 use mcp_lm_core::ServiceError;
 use pty_exec::{Session, SessionEvent, Signal};
 use serde::Deserialize;
@@ -37,7 +36,7 @@ pub(crate) struct StreamQuery {
 
 pub(crate) async fn stream(
     State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
+    caller: crate::caller::Caller,
     Query(query): Query<StreamQuery>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
@@ -54,7 +53,7 @@ pub(crate) async fn stream(
             .map_err(ServiceError::from)?;
             services.audit.record(
                 "session",
-                json!({"caller": caller.to_string(), "event": "open", "id": session.id().to_string(), "pid": session.pid()}),
+                json!({"caller": caller.name, "remote": caller.remote, "event": "open", "id": session.id().to_string(), "pid": session.pid()}),
             );
             session
         }
