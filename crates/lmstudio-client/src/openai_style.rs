@@ -71,15 +71,53 @@ fn mismatch(requested: &str, answered: &str) -> Option<String> {
     })
 }
 
+/// A non-streaming answer that gets measured stats and the model check after it arrives.
+trait Answer: serde::de::DeserializeOwned {
+    /// The answer's stats, usage and model, and where to record the requested model.
+    fn parts(&mut self) -> (&mut Option<Stats>, Option<Usage>, &str, &mut Option<String>);
+}
+
+impl Answer for ChatResponse {
+    fn parts(&mut self) -> (&mut Option<Stats>, Option<Usage>, &str, &mut Option<String>) {
+        (
+            &mut self.stats,
+            self.usage,
+            &self.model,
+            &mut self.requested_model,
+        )
+    }
+}
+
+impl Answer for CompletionResponse {
+    fn parts(&mut self) -> (&mut Option<Stats>, Option<Usage>, &str, &mut Option<String>) {
+        (
+            &mut self.stats,
+            self.usage,
+            &self.model,
+            &mut self.requested_model,
+        )
+    }
+}
+
+/// Sends a non-streaming request for `model` and completes the answer: measured stats when
+/// the server sent none, `requested_model` when another model answered.
+async fn answer<T: Answer>(
+    client: &Client,
+    path: &str,
+    body: &impl Serialize,
+    model: &str,
+) -> Result<T> {
+    let (mut answer, elapsed): (T, _) = client.post_json(path, body, Some(model)).await?;
+    let (stats, usage, answered, requested) = answer.parts();
+    measure_if_missing(stats, usage, elapsed);
+    *requested = mismatch(model, answered);
+    Ok(answer)
+}
+
 pub(crate) async fn chat(client: &Client, prefix: &str, req: &ChatRequest) -> Result<ChatResponse> {
     let model = client.resolve_model(req.model.as_deref(), false).await?;
     let path = format!("{prefix}/chat/completions");
-    let (mut answer, elapsed): (ChatResponse, _) = client
-        .post_json(&path, &Wire::once(&model, req), Some(&model))
-        .await?;
-    measure_if_missing(&mut answer.stats, answer.usage, elapsed);
-    answer.requested_model = mismatch(&model, &answer.model);
-    Ok(answer)
+    answer(client, &path, &Wire::once(&model, req), &model).await
 }
 
 pub(crate) async fn chat_stream(
@@ -106,12 +144,7 @@ pub(crate) async fn complete(
 ) -> Result<CompletionResponse> {
     let model = client.resolve_model(req.model.as_deref(), false).await?;
     let path = format!("{prefix}/completions");
-    let (mut answer, elapsed): (CompletionResponse, _) = client
-        .post_json(&path, &Wire::once(&model, req), Some(&model))
-        .await?;
-    measure_if_missing(&mut answer.stats, answer.usage, elapsed);
-    answer.requested_model = mismatch(&model, &answer.model);
-    Ok(answer)
+    answer(client, &path, &Wire::once(&model, req), &model).await
 }
 
 pub(crate) async fn complete_stream(
