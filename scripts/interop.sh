@@ -12,4 +12,5 @@ bash crates/mcp-protocol/tests/interop/run.sh || status=1
 bash bins/mcp-lm-http/tests/interop/run.sh || status=1
 bash bins/mcp-lm-stdio/tests/interop/run.sh || status=1
 bash bins/mcp-lm-http/tests/openapi/validate.sh || status=1
+bash bins/mcp-lm-http/tests/ui/run.sh || status=1
 exit $status

@@ -50,7 +50,8 @@ pub struct AppState {
 
 /// The whole HTTP application: REST routes behind bearer auth (403 for a wrong token, as the
 /// original server did), `/mcp` behind bearer auth (401, as MCP wants) with Host and Origin
-/// checks, and the public `/health`.
+/// checks, the public `/health`, and the web UI's static page (`GET /`, `GET /ui/…`: public,
+/// it holds no data; its calls carry the token).
 ///
 /// # Errors
 /// When the MCP tool catalog cannot be built (a bug).
@@ -91,5 +92,6 @@ pub fn app(
             "/health",
             get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
         )
+        .merge(routes::ui())
         .fallback(routes::not_found))
 }

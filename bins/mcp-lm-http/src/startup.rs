@@ -101,11 +101,23 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         ConfigSource::File(path) => path.display().to_string(),
         ConfigSource::Embedded => "built-in defaults".to_owned(),
     };
+    let others: Vec<String> = services
+        .backends
+        .iter()
+        .skip(1)
+        .map(|b| format!("{} ({}, {})", b.name, b.kind, b.host))
+        .collect();
+    let others = if others.is_empty() {
+        String::new()
+    } else {
+        format!("; also: {}", others.join(", "))
+    };
     eprintln!(
-        "mcp-lm-http {} listening on http://{addr} (config: {source}; LM Studio: {}, api {:?})",
+        "mcp-lm-http {} listening on http://{addr} (config: {source}; LM Studio: {}, api {:?}{others}; default backend: {})",
         env!("CARGO_PKG_VERSION"),
         config.lmstudio.host,
-        config.lmstudio.api_version
+        config.lmstudio.api_version,
+        services.backends.default_backend().name
     );
     audit.record(
         "server",

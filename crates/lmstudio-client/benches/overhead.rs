@@ -11,12 +11,15 @@
 //! - Stream: `v0().chat_stream()` decoding a long answer into deltas and measuring stats vs
 //!   `reqwest` reading the same SSE bytes, against the paced SSE server with no delays.
 //!   Prints the added time per chunk. Target: ≤ 0.1 ms per chunk.
+//! - NDJSON stream: the same for Ollama, `ollama().chat_stream()` (line splitting, decoding
+//!   every object, the server's stats from the last one) vs `reqwest` reading the same NDJSON
+//!   bytes. Target: ≤ 0.1 ms per chunk.
 
 use std::time::{Duration, Instant};
 
 use fixtures::{LmStudioMock, StreamServer};
 use futures_util::StreamExt;
-use lmstudio_client::{ChatEvent, ChatRequest, Client};
+use lmstudio_client::{ChatEvent, ChatRequest, ChatStream, Client, OllamaChatRequest};
 
 fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -48,7 +51,17 @@ async fn main() {
     let chunks = arg("--chunks", 2000);
     println!("lmstudio-client overhead vs bare reqwest, same server, same run");
     non_stream(requests).await;
-    stream(streams, chunks).await;
+    stream(streams, chunks, Wire::Sse).await;
+    stream(streams, chunks, Wire::Ndjson).await;
+}
+
+/// Which stream format a run measures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wire {
+    /// LM Studio v0 SSE (`data: {chunk}`).
+    Sse,
+    /// Ollama NDJSON (one object per line).
+    Ndjson,
 }
 
 async fn non_stream(requests: usize) {
@@ -129,7 +142,7 @@ async fn non_stream(requests: usize) {
     );
 }
 
-async fn stream(streams: usize, chunks: usize) {
+async fn stream(streams: usize, chunks: usize, wire: Wire) {
     let server = StreamServer::builder().content_chunks(chunks).start().await;
     let client = Client::builder()
         .base_url(server.url())
@@ -140,14 +153,39 @@ async fn stream(streams: usize, chunks: usize) {
         .build()
         .expect("reqwest");
     let req = ChatRequest::prompt("Count to a thousand.").model("qwen2.5-7b-instruct");
-    let url = format!("{}/api/v0/chat/completions", server.url());
-    let body = serde_json::to_vec(&serde_json::json!({
-        "model": "qwen2.5-7b-instruct",
-        "messages": [{"role": "user", "content": "Count to a thousand."}],
-        "stream": true,
-        "stream_options": {"include_usage": true}
-    }))
-    .expect("json");
+    let ollama_req: OllamaChatRequest = ChatRequest::prompt("Count to a thousand.")
+        .model("llama3.2")
+        .into();
+    let (url, body, label) = match wire {
+        Wire::Sse => (
+            format!("{}/api/v0/chat/completions", server.url()),
+            serde_json::json!({
+                "model": "qwen2.5-7b-instruct",
+                "messages": [{"role": "user", "content": "Count to a thousand."}],
+                "stream": true,
+                "stream_options": {"include_usage": true}
+            }),
+            "stream v0 chat (SSE)",
+        ),
+        Wire::Ndjson => (
+            format!("{}/api/chat", server.url()),
+            serde_json::json!({
+                "model": "llama3.2",
+                "messages": [{"role": "user", "content": "Count to a thousand."}],
+                "stream": true
+            }),
+            "stream Ollama chat (NDJSON)",
+        ),
+    };
+    let body = serde_json::to_vec(&body).expect("json");
+    let open = || async {
+        let opened: ChatStream = match wire {
+            Wire::Sse => client.v0().chat_stream(&req).await,
+            Wire::Ndjson => client.ollama().chat_stream(&ollama_req).await,
+        }
+        .expect("client stream");
+        opened
+    };
 
     let bare_call = || async {
         let started = Instant::now();
@@ -163,12 +201,12 @@ async fn stream(streams: usize, chunks: usize) {
         while let Some(chunk) = bytes.next().await {
             total += chunk.expect("bare chunk").len();
         }
-        assert!(total > chunks * 100);
+        assert!(total > chunks * 90);
         started.elapsed()
     };
     let client_call = || async {
         let started = Instant::now();
-        let mut stream = client.v0().chat_stream(&req).await.expect("client stream");
+        let mut stream = open().await;
         let mut deltas = 0;
         while let Some(event) = stream.next().await {
             match event.expect("client event") {
@@ -203,7 +241,7 @@ async fn stream(streams: usize, chunks: usize) {
     #[allow(clippy::cast_precision_loss)]
     let per_chunk = (micros(c) - micros(b)) / chunks as f64;
     println!(
-        "stream v0 chat, {streams} streams of {chunks} chunks: bare reqwest median {:.2} ms | client median {:.2} ms",
+        "{label}, {streams} streams of {chunks} chunks: bare reqwest median {:.2} ms | client median {:.2} ms",
         micros(b) / 1000.0,
         micros(c) / 1000.0
     );

@@ -1,10 +1,13 @@
-//! Asks LM Studio one question and prints the answer with every statistic it reports (or
-//! that the client measures when it reports none).
+//! Asks LM Studio (or Ollama, or another OpenAI-compatible server) one question and prints the
+//! answer with every statistic it reports (or that the client measures when it reports none).
 //!
 //! ```text
 //! cargo run -p lmstudio-client --example stats -- [--base-url URL] [--model ID]
-//!     [--api v0|v1|native] [--stream] "Name a prime above 90."
+//!     [--api v0|v1|native|ollama] [--stream] "Name a prime above 90."
 //! ```
+//!
+//! `--api ollama` talks to Ollama's own API (base URL `http://localhost:11434` unless given);
+//! `--api v1` works with any OpenAI-compatible server (llama.cpp's server, vLLM…).
 //!
 //! `LM_API_TOKEN` is sent as LM Studio's API token when set. Exit code 1 on any error, with
 //! the error and its causes on stderr.
@@ -12,10 +15,12 @@
 use std::{error::Error as _, process::ExitCode};
 
 use futures_util::StreamExt;
-use lmstudio_client::{ChatEvent, ChatRequest, Client, NativeChatRequest, Stats, Usage};
+use lmstudio_client::{
+    ChatEvent, ChatRequest, Client, NativeChatRequest, OllamaChatRequest, Stats, Usage,
+};
 
 struct Args {
-    base_url: String,
+    base_url: Option<String>,
     model: Option<String>,
     api: String,
     stream: bool,
@@ -24,7 +29,7 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
-        base_url: lmstudio_client::DEFAULT_BASE_URL.to_owned(),
+        base_url: None,
         model: None,
         api: "v0".to_owned(),
         stream: false,
@@ -34,7 +39,7 @@ fn parse_args() -> Result<Args, String> {
     while let Some(arg) = rest.next() {
         let mut value = |name: &str| rest.next().ok_or(format!("{name} needs a value"));
         match arg.as_str() {
-            "--base-url" => args.base_url = value("--base-url")?,
+            "--base-url" => args.base_url = Some(value("--base-url")?),
             "--model" => args.model = Some(value("--model")?),
             "--api" => args.api = value("--api")?,
             "--stream" => args.stream = true,
@@ -43,8 +48,11 @@ fn parse_args() -> Result<Args, String> {
             prompt => args.prompt = prompt.to_owned(),
         }
     }
-    if !matches!(args.api.as_str(), "v0" | "v1" | "native") {
-        return Err(format!("--api must be v0, v1 or native, not {}", args.api));
+    if !matches!(args.api.as_str(), "v0" | "v1" | "native" | "ollama") {
+        return Err(format!(
+            "--api must be v0, v1, native or ollama, not {}",
+            args.api
+        ));
     }
     if args.prompt.is_empty() {
         args.prompt = "Name a prime number above 90 in one sentence.".to_owned();
@@ -61,7 +69,7 @@ async fn main() -> ExitCode {
                 eprintln!("error: {message}");
             }
             eprintln!(
-                "usage: stats [--base-url URL] [--model ID] [--api v0|v1|native] [--stream] PROMPT"
+                "usage: stats [--base-url URL] [--model ID] [--api v0|v1|native|ollama] [--stream] PROMPT"
             );
             return ExitCode::from(2);
         }
@@ -84,7 +92,13 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), lmstudio_client::Error> {
-    let mut builder = Client::builder().base_url(&args.base_url);
+    let default_url = if args.api == "ollama" {
+        lmstudio_client::OLLAMA_BASE_URL
+    } else {
+        lmstudio_client::DEFAULT_BASE_URL
+    };
+    let base_url = args.base_url.as_deref().unwrap_or(default_url);
+    let mut builder = Client::builder().base_url(base_url);
     if let Ok(token) = std::env::var("LM_API_TOKEN") {
         builder = builder.api_token(token);
     }
@@ -104,6 +118,29 @@ async fn run(args: Args) -> Result<(), lmstudio_client::Error> {
     }
 
     let req = ChatRequest::prompt(args.prompt).model(model);
+    if args.api == "ollama" {
+        let req = OllamaChatRequest::from(req);
+        if args.stream {
+            return print_stream(lm.ollama().chat_stream(&req).await?).await;
+        }
+        let answer = lm.ollama().chat(&req).await?;
+        println!("model:    {}", answer.model);
+        if let Ok(info) = lm.ollama().model_info(&answer.model).await {
+            let context = info
+                .context_length
+                .map_or_else(String::new, |c| format!(", context {c}"));
+            println!(
+                "instance: {} {} {}{context}",
+                info.arch, info.quant, info.format
+            );
+        }
+        println!("answer:   {}", answer.content());
+        if let Some(reason) = answer.finish_reason() {
+            println!("finish:   {reason}");
+        }
+        print_usage_and_stats(Some(answer.usage()), &answer.stats());
+        return Ok(());
+    }
     let api_v0 = args.api == "v0";
     if args.stream {
         let stream = if api_v0 {

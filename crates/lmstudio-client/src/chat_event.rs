@@ -90,7 +90,8 @@ pub struct StreamSummary {
     /// Token counts, when the server sent them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
-    /// Statistics: measured by the client for v0 and `/v1`, from the server for native v1.
+    /// Statistics: measured by the client for v0 and `/v1`, from the server for native v1 and
+    /// Ollama.
     pub stats: Stats,
     /// How many chunks carried content, reasoning or tool calls.
     pub content_chunks: u64,

@@ -1,5 +1,6 @@
-//! [`ChatStream`]: decodes v0 / `/v1` chunk streams and native v1 event streams into
-//! [`ChatEvent`]s, measuring time to first token and generation time as chunks arrive.
+//! [`ChatStream`]: decodes v0 / `/v1` chunk streams, native v1 event streams (both SSE) and
+//! Ollama's NDJSON streams into [`ChatEvent`]s, measuring time to first token and generation
+//! time as chunks arrive.
 
 use std::{
     fmt,
@@ -16,8 +17,10 @@ use crate::{
     ChatEvent, Delta, Error, FinishReason, NativeChatResponse, Progress, ProgressStage, Result,
     Stats, StreamSummary, ToolCallDelta, Usage,
     error_body::{body_text, stream_error},
+    ndjson::NdjsonDecoder,
+    ollama_chunk::OllamaChunk,
     sse::{SseDecoder, SseEvent},
-    types::model::differs,
+    types::{model::differs, ollama::finish_reason},
 };
 
 /// A stream of [`ChatEvent`]s: deltas as they arrive, then one [`ChatEvent::Done`].
@@ -25,7 +28,7 @@ use crate::{
 /// Nothing of the answer is buffered beyond the current chunk.
 ///
 /// # Cancel safety
-/// Dropping the stream closes the connection, which makes LM Studio stop generating.
+/// Dropping the stream closes the connection, which makes the server stop generating.
 #[must_use = "a stream does nothing unless polled"]
 pub struct ChatStream {
     inner: BoxStream<'static, Result<ChatEvent>>,
@@ -74,9 +77,15 @@ impl ChatStream {
         requested_model: Option<String>,
         idle_timeout: Duration,
     ) -> Self {
+        let framing = match format {
+            WireFormat::Ollama => Framing::Ndjson(NdjsonDecoder::default()),
+            WireFormat::OpenAi | WireFormat::Native => Framing::Sse(SseDecoder::default()),
+        };
         let state = State {
             body: response.bytes_stream().boxed(),
-            decoder: SseDecoder::default(),
+            framing,
+            pending: None,
+            tool_calls: 0,
             format,
             url,
             idle_timeout,
@@ -106,11 +115,53 @@ pub(crate) enum WireFormat {
     OpenAi,
     /// `event: message.delta` … `event: chat.end` (native `/api/v1/chat`).
     Native,
+    /// One JSON object per line, the last with `"done": true` (Ollama `/api/chat`,
+    /// `/api/generate`).
+    Ollama,
+}
+
+/// How events are delimited on the wire.
+enum Framing {
+    Sse(SseDecoder),
+    Ndjson(NdjsonDecoder),
+}
+
+impl Framing {
+    fn push(&mut self, bytes: &[u8]) {
+        match self {
+            Self::Sse(decoder) => decoder.push(bytes),
+            Self::Ndjson(decoder) => decoder.push(bytes),
+        }
+    }
+
+    /// The next complete event; an NDJSON line is an event with data only.
+    fn next_event(&mut self) -> Option<SseEvent> {
+        match self {
+            Self::Sse(decoder) => decoder.next_event(),
+            Self::Ndjson(decoder) => decoder.next_line().map(line_event),
+        }
+    }
+
+    fn finish(&mut self) -> Option<SseEvent> {
+        match self {
+            Self::Sse(decoder) => decoder.finish(),
+            Self::Ndjson(decoder) => decoder.finish().map(line_event),
+        }
+    }
+}
+
+fn line_event(data: String) -> SseEvent {
+    SseEvent { name: None, data }
 }
 
 struct State {
     body: BoxStream<'static, reqwest::Result<Bytes>>,
-    decoder: SseDecoder,
+    framing: Framing,
+    /// An event decoded together with the previous one (Ollama's last object may carry text
+    /// and the end at once), yielded next.
+    pending: Option<ChatEvent>,
+    /// Ollama: tool calls seen so far (each one whole, numbered in order).
+    tool_calls: u32,
     format: WireFormat,
     url: String,
     idle_timeout: Duration,
@@ -128,17 +179,20 @@ struct State {
 impl State {
     async fn next_item(&mut self) -> Option<Result<ChatEvent>> {
         loop {
+            if let Some(event) = self.pending.take() {
+                return Some(Ok(event));
+            }
             if self.finished {
                 return None;
             }
-            if let Some(event) = self.decoder.next_event() {
+            if let Some(event) = self.framing.next_event() {
                 if let Some(item) = self.handle(event) {
                     return Some(item);
                 }
                 continue;
             }
             match tokio::time::timeout(self.idle_timeout, self.body.next()).await {
-                Ok(Some(Ok(bytes))) => self.decoder.push(&bytes),
+                Ok(Some(Ok(bytes))) => self.framing.push(&bytes),
                 Ok(Some(Err(source))) => {
                     return Some(self.fail(Error::StreamInterrupted {
                         events: self.events,
@@ -164,10 +218,13 @@ impl State {
 
     /// The body ended: a last unterminated event may still complete the stream.
     fn end_of_body(&mut self) -> Option<Result<ChatEvent>> {
-        if let Some(event) = self.decoder.finish()
+        if let Some(event) = self.framing.finish()
             && let Some(item) = self.handle(event)
         {
             return Some(item);
+        }
+        if let Some(event) = self.pending.take() {
+            return Some(Ok(event));
         }
         if self.finished {
             return None;
@@ -187,6 +244,7 @@ impl State {
         match self.format {
             WireFormat::OpenAi => self.handle_chunk(&event.data),
             WireFormat::Native => self.handle_native(event),
+            WireFormat::Ollama => self.handle_ollama(&event.data),
         }
     }
 
@@ -302,6 +360,48 @@ impl State {
         }
     }
 
+    /// One Ollama object: a delta, a mid-stream `{"error":…}`, or the final object with the
+    /// server's counts and durations (and possibly a last piece of text).
+    fn handle_ollama(&mut self, data: &str) -> Option<Result<ChatEvent>> {
+        let mut chunk: OllamaChunk = match self.decode(data) {
+            Ok(chunk) => chunk,
+            Err(error) => return Some(Err(error)),
+        };
+        if chunk.error.is_some() {
+            return Some(self.fail(stream_error(data.as_bytes())));
+        }
+        if self.model.is_empty()
+            && let Some(model) = chunk.model.take()
+        {
+            self.model = model;
+        }
+        let delta = chunk.take_delta(self.tool_calls);
+        self.tool_calls += u32::try_from(delta.tool_calls.len()).unwrap_or(u32::MAX);
+        let delta = self.delta(delta);
+        if !chunk.done {
+            return delta;
+        }
+        self.finish_reason = finish_reason(chunk.done_reason.as_deref(), self.tool_calls > 0);
+        let timings = chunk.timings();
+        let mut stats = timings.to_stats();
+        let measured = self.first_token.map(|t| (t - self.started).as_secs_f64());
+        let done = if stats.is_empty() {
+            // No counts (e.g. a `load` answer): fall back to what the client measured.
+            self.done(None, None)
+        } else {
+            stats.measured_time_to_first_token = measured;
+            let usage = timings.eval_count.map(|_| timings.usage());
+            self.done_with(stats, usage)
+        };
+        match delta {
+            Some(Ok(event)) => {
+                self.pending = Some(done);
+                Some(Ok(event))
+            }
+            _ => Some(Ok(done)),
+        }
+    }
+
     fn delta(&mut self, delta: Delta) -> Option<Result<ChatEvent>> {
         if delta.is_empty() {
             return None;
@@ -313,12 +413,28 @@ impl State {
         Some(Ok(ChatEvent::Delta(delta)))
     }
 
+    /// Builds the final event from the server's own stats and usage (Ollama).
+    fn done_with(&mut self, stats: Stats, usage: Option<Usage>) -> ChatEvent {
+        self.summary(Some((stats, usage)), None)
+    }
+
     /// Builds the final event; `server` carries native v1's own stats and usage.
     fn done(&mut self, server: Option<(Stats, Usage)>, response_id: Option<String>) -> ChatEvent {
+        self.summary(
+            server.map(|(stats, usage)| (stats, Some(usage))),
+            response_id,
+        )
+    }
+
+    fn summary(
+        &mut self,
+        server: Option<(Stats, Option<Usage>)>,
+        response_id: Option<String>,
+    ) -> ChatEvent {
         self.finished = true;
         let now = Instant::now();
         let (stats, usage) = match server {
-            Some((stats, usage)) => (stats, Some(usage)),
+            Some((stats, usage)) => (stats, usage),
             None => {
                 let ttft = self.first_token.map(|t| (t - self.started).as_secs_f64());
                 let generation = self.first_token.map(|t| (now - t).as_secs_f64());
@@ -337,7 +453,7 @@ impl State {
             .take()
             .filter(|r| differs(r, &self.model));
         if let Some(requested) = &requested_model {
-            tracing::warn!(requested = %requested, model = %self.model, "LM Studio answered with another model");
+            tracing::warn!(requested = %requested, model = %self.model, "the server answered with another model");
         }
         ChatEvent::Done(Box::new(StreamSummary {
             model: std::mem::take(&mut self.model),

@@ -3,7 +3,10 @@
 use std::{
     fmt,
     future::Future,
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        Arc, Mutex, PoisonError,
+        atomic::{AtomicBool, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -24,11 +27,12 @@ pub const DEFAULT_BASE_URL: &str = "http://localhost:1234";
 /// How long a resolved default model is reused before the model list is asked again.
 const RESOLVED_MODEL_TTL: Duration = Duration::from_secs(2);
 
-/// An LM Studio client. Cheap to clone: clones share one connection pool.
+/// A client for one local model server. Cheap to clone: clones share one connection pool.
 ///
-/// The three API families hang off it: [`v0`](Client::v0) (native REST v0, full stats),
-/// [`openai`](Client::openai) (`/v1`, any OpenAI-compatible server) and
-/// [`native`](Client::native) (native REST v1, LM Studio 0.4+).
+/// The API families hang off it: [`v0`](Client::v0) (native REST v0, full stats),
+/// [`openai`](Client::openai) (`/v1`, any OpenAI-compatible server: LM Studio, llama.cpp's
+/// server, vLLM…), [`native`](Client::native) (native REST v1, LM Studio 0.4+) and
+/// [`ollama`](Client::ollama) (Ollama's `/api`).
 #[derive(Clone)]
 pub struct Client {
     pub(crate) inner: Arc<Inner>,
@@ -43,6 +47,9 @@ pub(crate) struct Inner {
     pub(crate) probe_timeout: Duration,
     default_model: Option<String>,
     resolved_model: Mutex<Option<(String, Instant)>>,
+    /// Set once `/api/v0/models` answered 404 or "unexpected endpoint": the server is not
+    /// LM Studio (llama.cpp, vLLM…), so models are resolved from `/v1/models` straight away.
+    not_lm_studio: AtomicBool,
 }
 
 impl fmt::Debug for Client {
@@ -228,16 +235,26 @@ impl Client {
         if !embeddings && let Some(model) = self.cached_model() {
             return Ok(model);
         }
-        let models = match self.v0().models().await {
-            Ok(models) => models,
-            Err(Error::UnknownEndpoint { .. } | Error::Api { status: 404, .. }) => {
-                // Not LM Studio: any OpenAI-compatible server lists its models on /v1.
-                let first = self.openai().models().await?.into_iter().next();
-                return first.map(|m| m.id).ok_or(Error::NoModelLoaded {
-                    body: String::new(),
-                });
+        let listed = if self.is_lm_studio() {
+            match self.v0().models().await {
+                Ok(models) => Some(models),
+                Err(Error::UnknownEndpoint { .. } | Error::Api { status: 404, .. }) => {
+                    self.mark_not_lm_studio();
+                    None
+                }
+                Err(e) => return Err(e),
             }
-            Err(e) => return Err(e),
+        } else {
+            None
+        };
+        let Some(models) = listed else {
+            // Not LM Studio: any OpenAI-compatible server lists its models on /v1.
+            let first = self.openai().models().await?.into_iter().next();
+            let model = first.map(|m| m.id).ok_or(Error::NoModelLoaded {
+                body: String::new(),
+            })?;
+            self.remember_model(&model);
+            return Ok(model);
         };
         let chosen = if embeddings {
             let candidates = || {
@@ -257,12 +274,27 @@ impl Client {
             body: String::new(),
         })?;
         if !embeddings {
-            *self.lock_resolved() = Some((model.clone(), Instant::now()));
+            self.remember_model(&model);
         }
         Ok(model)
     }
 
-    fn cached_model(&self) -> Option<String> {
+    /// False once the server turned out not to be LM Studio (no `/api/v0`).
+    pub(crate) fn is_lm_studio(&self) -> bool {
+        !self.inner.not_lm_studio.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn mark_not_lm_studio(&self) {
+        self.inner.not_lm_studio.store(true, Ordering::Relaxed);
+    }
+
+    /// Reuses `model` as the resolved default for a short while.
+    pub(crate) fn remember_model(&self, model: &str) {
+        *self.lock_resolved() = Some((model.to_owned(), Instant::now()));
+    }
+
+    /// The recently resolved default model, if still fresh.
+    pub(crate) fn cached_model(&self) -> Option<String> {
         let cached = self.lock_resolved();
         cached
             .as_ref()
@@ -362,15 +394,17 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Server address, e.g. `http://127.0.0.1:1234`. A trailing `/v1`, `/api/v0` or `/api/v1`
-    /// (as OpenAI-style base URLs often carry) is dropped, since each call adds its own prefix.
+    /// Server address, e.g. `http://127.0.0.1:1234` (Ollama: `http://127.0.0.1:11434`). A
+    /// trailing `/v1`, `/api/v0`, `/api/v1` or `/api` (as OpenAI-style base URLs often carry) is
+    /// dropped, since each call adds its own prefix.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
     }
 
-    /// LM Studio's own API token (when "Require Authentication" is on), sent as
-    /// `Authorization: Bearer …`. Never logged; `Debug` shows `***`.
+    /// The server's own API token (LM Studio's "Require Authentication", vLLM's `--api-key`, a
+    /// proxy in front of Ollama…), sent as `Authorization: Bearer …`. Never logged; `Debug`
+    /// shows `***`.
     pub fn api_token(mut self, token: impl Into<String>) -> Self {
         self.api_token = Some(token.into()).filter(|t: &String| !t.is_empty());
         self
@@ -462,6 +496,7 @@ impl ClientBuilder {
                 probe_timeout: self.probe_timeout,
                 default_model: self.default_model,
                 resolved_model: Mutex::new(None),
+                not_lm_studio: AtomicBool::new(false),
             }),
         })
     }
@@ -483,6 +518,7 @@ impl ClientBuilder {
                         probe_timeout: Duration::from_millis(800),
                         default_model: None,
                         resolved_model: Mutex::new(None),
+                        not_lm_studio: AtomicBool::new(false),
                     }),
                 }
             }
@@ -509,7 +545,7 @@ fn normalize_base_url(raw: &str) -> Result<String> {
         return Err(bad("base_url must not have a query or fragment".to_owned()));
     }
     let mut text = url.as_str().trim_end_matches('/').to_owned();
-    for suffix in ["/api/v0", "/api/v1", "/v1"] {
+    for suffix in ["/api/v0", "/api/v1", "/v1", "/api"] {
         if let Some(stripped) = text.strip_suffix(suffix) {
             text = stripped.to_owned();
             break;

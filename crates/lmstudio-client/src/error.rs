@@ -5,7 +5,8 @@ use std::time::Duration;
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong talking to LM Studio (or another OpenAI-compatible server).
+/// Everything that can go wrong talking to LM Studio, Ollama or another OpenAI-compatible
+/// server.
 ///
 /// Variants that come from an HTTP answer keep the raw `body` (at most 64 KiB of it), so a
 /// caller can always show what the server really said. Messages never contain the API token.
@@ -22,7 +23,7 @@ pub enum Error {
         reason: String,
     },
     /// Nothing answered at the base URL (connection refused, DNS failure, reset before a reply).
-    #[error("LM Studio is unreachable at {url}")]
+    #[error("the server at {url} is unreachable")]
     Unreachable {
         /// The URL that was tried.
         url: String,
@@ -38,7 +39,8 @@ pub enum Error {
         /// The limit that was reached.
         after: Duration,
     },
-    /// The requested model does not exist on the server (HTTP 404, `model_not_found`).
+    /// The requested model does not exist on the server (HTTP 404: LM Studio's
+    /// `model_not_found`, Ollama's `model '…' not found`).
     #[error("model {model:?} not found")]
     ModelNotFound {
         /// The model id that was asked for.
@@ -49,7 +51,9 @@ pub enum Error {
         body: String,
     },
     /// No model is loaded and none could be loaded just in time.
-    #[error("no model is loaded (load one in LM Studio or with `lms load <model>`)")]
+    #[error(
+        "no model is loaded (load one in LM Studio or with `lms load <model>`; for Ollama, `ollama pull <model>`)"
+    )]
     NoModelLoaded {
         /// Raw response body (empty when the client found out from the model list).
         body: String,
@@ -62,8 +66,9 @@ pub enum Error {
         /// Raw response body.
         body: String,
     },
-    /// LM Studio's own API token is missing or was refused (HTTP 401 or `invalid_api_key`).
-    #[error("LM Studio refused the request's API token")]
+    /// The server's own API token (LM Studio's, or a proxy's in front of another server) is
+    /// missing or was refused (HTTP 401 or `invalid_api_key`).
+    #[error("the server refused the request's API token")]
     Unauthorized {
         /// HTTP status of the answer.
         status: u16,
@@ -116,7 +121,7 @@ pub enum Error {
     /// A stream ended (connection closed or broken) before its final event.
     #[error("the stream was interrupted after {events} events")]
     StreamInterrupted {
-        /// How many SSE events had arrived.
+        /// How many events (SSE events or NDJSON lines) had arrived.
         events: u64,
         /// The transport error, if the connection broke rather than ended.
         #[source]

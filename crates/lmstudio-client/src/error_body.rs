@@ -1,4 +1,5 @@
-//! Turns LM Studio's error answers into [`Error`] variants.
+//! Turns error answers into [`Error`] variants: LM Studio's, Ollama's plain strings and the
+//! OpenAI-style objects of other servers (vLLM, llama.cpp).
 //!
 //! LM Studio mixes two envelopes: an object `{"error":{"message","type","code","param"}}` and a
 //! plain string `{"error":"…"}`, and it answers unknown routes with **200**. So errors are
@@ -109,6 +110,13 @@ pub(crate) fn classify(status: u16, body: &[u8], requested_model: Option<&str>) 
             body,
         };
     }
+    if let Some(model) = ollama_missing_model(&message).or_else(|| vllm_missing_model(&message)) {
+        return Error::ModelNotFound {
+            model,
+            available: Vec::new(),
+            body,
+        };
+    }
     if is_context_overflow(&message) {
         return Error::ContextOverflow { message, body };
     }
@@ -161,6 +169,23 @@ fn is_context_overflow(message: &str) -> bool {
 fn quoted_model(message: &str) -> Option<String> {
     let rest = message.strip_prefix("Model \"")?;
     let end = rest.find("\" not found")?;
+    Some(rest[..end].to_owned())
+}
+
+/// Ollama's `model 'foo' not found` (older: `model "foo" not found, try pulling it first`)
+/// → `foo`.
+fn ollama_missing_model(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("model ")?;
+    let quote = rest.chars().next().filter(|c| matches!(c, '\'' | '"'))?;
+    let rest = &rest[1..];
+    let end = rest.find(&format!("{quote} not found"))?;
+    Some(rest[..end].to_owned())
+}
+
+/// vLLM's `The model \`foo\` does not exist.` → `foo`.
+fn vllm_missing_model(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("The model `")?;
+    let end = rest.find("` does not exist")?;
     Some(rest[..end].to_owned())
 }
 
@@ -222,6 +247,43 @@ mod tests {
         };
         assert_eq!(model, "foo");
         assert_eq!(available, ["a", "b"]);
+    }
+
+    #[test]
+    fn ollama_plain_string_errors_are_classified() {
+        let e = classify(
+            404,
+            br#"{"error":"model 'foo:latest' not found"}"#,
+            Some("foo"),
+        );
+        assert!(
+            matches!(&e, Error::ModelNotFound { model, available, .. } if model == "foo:latest" && available.is_empty()),
+            "{e:?}"
+        );
+        let e = classify(
+            404,
+            br#"{"error":"model \"llama3\" not found, try pulling it first"}"#,
+            None,
+        );
+        assert!(
+            matches!(&e, Error::ModelNotFound { model, .. } if model == "llama3"),
+            "{e:?}"
+        );
+        let e = classify(400, br#"{"error":"model is required"}"#, None);
+        assert!(
+            matches!(&e, Error::InvalidRequest { status: 400, message, .. } if message == "model is required"),
+            "{e:?}"
+        );
+        assert!(ollama_missing_model("model 'x").is_none());
+        let e = classify(
+            404,
+            br#"{"object":"error","message":"The model `foo` does not exist.","type":"NotFoundError","param":null,"code":404}"#,
+            None,
+        );
+        assert!(
+            matches!(&e, Error::ModelNotFound { model, .. } if model == "foo"),
+            "{e:?}"
+        );
     }
 
     #[test]

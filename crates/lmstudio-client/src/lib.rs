@@ -9,6 +9,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api_native;
+mod api_ollama;
 mod api_openai;
 mod api_v0;
 mod chat_event;
@@ -16,12 +17,15 @@ mod chat_stream;
 mod client;
 mod error;
 mod error_body;
+mod ndjson;
+mod ollama_chunk;
 mod openai_style;
 mod sse;
 mod status;
 mod types;
 
 pub use api_native::Native;
+pub use api_ollama::{OLLAMA_BASE_URL, Ollama};
 pub use api_openai::OpenAi;
 pub use api_v0::V0;
 pub use chat_event::{ChatEvent, Delta, Progress, ProgressStage, StreamSummary, ToolCallDelta};
@@ -40,6 +44,10 @@ pub use types::{
         LoadRequest, LoadResponse, LoadedInstance, NativeChatRequest, NativeChatResponse,
         NativeModel, NativeStats, OutputItem, Quantization, UnloadResponse,
     },
+    ollama::{
+        GenerateRequest, GenerateResponse, OllamaChatRequest, OllamaChatResponse, OllamaTimings,
+    },
+    ollama_models::{OllamaEmbedResponse, OllamaModel, OllamaModelDetails, OllamaShow},
     params::{GenerationParams, JsonSchema, ResponseFormat},
     stats::{FinishReason, ModelInfo, Runtime, Stats, StatsSource, StopReason, Usage},
 };

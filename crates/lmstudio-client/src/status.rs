@@ -72,9 +72,18 @@ impl Client {
             #[serde(default)]
             data: Vec<Model>,
         }
-        let listed = match self.get_json::<V0List>("/api/v0/models", limit).await {
+        let v0 = if self.is_lm_studio() {
+            self.get_json::<V0List>("/api/v0/models", limit).await
+        } else {
+            Err(Error::Api {
+                status: 404,
+                body: String::new(),
+            })
+        };
+        let listed = match v0 {
             Ok(list) => Ok((crate::types::model::dedupe_models(list.data), true)),
             Err(Error::UnknownEndpoint { .. } | Error::Api { status: 404, .. }) => {
+                self.mark_not_lm_studio();
                 #[derive(serde::Deserialize)]
                 struct V1List {
                     #[serde(default)]

@@ -40,14 +40,15 @@ pub fn mcp_server(services: &Services) -> Result<Server, mcp_protocol::Error> {
     let builder = Server::builder("mcp-lm-terminal", env!("CARGO_PKG_VERSION"))
         .title("LM Studio and terminal")
         .instructions(
-            "Ask the local LLM served by LM Studio with lm_query (lm_models lists the models); run shell \
+            "Ask the local LLM (LM Studio, Ollama or an OpenAI-compatible server; `backend` picks \
+             one of the configured servers) with lm_query (lm_models lists the models); run shell \
              commands with terminal_run (whole process group killed on timeout), drive interactive \
              shells with terminal_session_start/send/read/close, run long commands in the \
-             background with terminal_job_start/read/kill; server_status tells whether LM Studio \
-             is reachable and a model is loaded.",
+             background with terminal_job_start/read/kill; server_status tells whether each model \
+             server is reachable and a model is loaded.",
         )
         .tool(
-            Tool::new("lm_query", "Ask the local LLM (LM Studio). Returns the answer with token usage and statistics (tokens/s, time to first token, generation time).")
+            Tool::new("lm_query", "Ask the local LLM (LM Studio, or another configured backend such as Ollama or an OpenAI-compatible server: see `backend`). Returns the answer with token usage and statistics (tokens/s, time to first token, generation time).")
                 .title("Ask the local LLM")
                 .input_schema(LmQuery::schema())
                 .annotations(annotations("Ask the local LLM", false, false, true)),
@@ -57,17 +58,19 @@ pub fn mcp_server(services: &Services) -> Result<Server, mcp_protocol::Error> {
             },
         )
         .tool(
-            Tool::new("lm_models", "List the models LM Studio has, with their load state, type, architecture, quantization and context length.")
+            Tool::new("lm_models", "List the models of the local model servers (LM Studio and any configured backend), with their load state, type, architecture, quantization and context length. `models` holds the default backend's (or the named backend's); `backends` each server's.")
                 .title("List models")
+                .input_schema(json!({
+                    "type": "object",
+                    "properties": {
+                        "backend": {"type": "string", "description": "Only this configured backend (lmstudio, or a name under backends)"}
+                    },
+                    "additionalProperties": false
+                }))
                 .annotations(annotations("List models", true, false, true)),
-            move |_, _| {
+            move |args, _| {
                 let services = models.clone();
-                async move {
-                    match services.lm.v0().models().await {
-                        Ok(list) => structured(&json!({ "models": list })),
-                        Err(error) => Ok(failed(&error.into())),
-                    }
-                }
+                async move { lm_models(&services, args).await }
             },
         )
         .tool(
@@ -85,7 +88,7 @@ pub fn mcp_server(services: &Services) -> Result<Server, mcp_protocol::Error> {
         .tool(
             Tool::new(
                 "server_status",
-                "Whether LM Studio is reachable and a model is loaded, and the terminal settings.",
+                "Whether LM Studio (and each other configured model server) is reachable and a model is loaded, and the terminal settings.",
             )
             .title("Server status")
             .annotations(annotations("Server status", true, false, false)),
@@ -155,6 +158,24 @@ async fn lm_query(
         "lm_stream_failed",
         "the stream ended without a final event",
     )))
+}
+
+async fn lm_models(services: &Services, args: Value) -> Result<CallToolResult, ToolError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Args {
+        #[serde(default)]
+        backend: Option<String>,
+    }
+    let args = if args.is_null() { json!({}) } else { args };
+    let args: Args = match crate::service_error::parse_args(args) {
+        Ok(args) => args,
+        Err(error) => return Ok(failed(&error)),
+    };
+    match services.lm_models(args.backend.as_deref()).await {
+        Ok(report) => structured(&report),
+        Err(error) => Ok(failed(&error)),
+    }
 }
 
 async fn terminal_run(

@@ -1,6 +1,8 @@
 //! Configuration: the original server's `config.json`, with optional extensions, looked up in
 //! `--config PATH`, then `$MCP_LM_CONFIG`, then the user config directory, then the embedded
-//! defaults; every field can be overridden by an `MCP_LM_*` environment variable.
+//! defaults; every field can be overridden by an `MCP_LM_*` environment variable (fields of a
+//! named backend by `MCP_LM_BACKENDS_<NAME>_<FIELD>`). Model servers besides LM Studio are
+//! described at [`BackendConfig`].
 
 use std::{
     collections::BTreeMap,
@@ -10,11 +12,17 @@ use std::{
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::config_keys::{FieldKind, KNOWN_FIELDS, SECTIONS};
+use crate::{
+    BackendConfig,
+    config_backends::{self, check_host},
+    config_keys::{FieldKind, KNOWN_FIELDS, SECTIONS},
+};
 
-/// Which LM Studio API the server queries.
+/// Which API a query goes through: one of LM Studio's (`v0`, `v1`, `native`; `v1` is also what
+/// any OpenAI-compatible server speaks) or Ollama's own.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ApiVersion {
     /// Native REST `/api/v0` (full statistics).
     #[default]
@@ -23,6 +31,8 @@ pub enum ApiVersion {
     V1,
     /// Native REST `/api/v1` (LM Studio 0.4+).
     Native,
+    /// Ollama's `/api/chat` (backends of kind `ollama` only).
+    Ollama,
 }
 
 /// The whole configuration.
@@ -39,6 +49,13 @@ pub struct Config {
     pub server: ServerConfig,
     /// The audit log.
     pub log: LogConfig,
+    /// Further model servers by name (LM Studio, Ollama, OpenAI-compatible); the `lmstudio`
+    /// section is the backend named `lmstudio`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub backends: BTreeMap<String, BackendConfig>,
+    /// The backend queries use unless they name one; unset: `lmstudio`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_backend: Option<String>,
 }
 
 /// `lmstudio` section.
@@ -291,18 +308,15 @@ impl Config {
                 message,
             })
         };
-        match url::Url::parse(&self.lmstudio.host) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
-            _ => {
-                return invalid(
-                    "lmstudio.host",
-                    format!(
-                        "expected an http:// or https:// URL such as http://localhost:1234, got {:?}",
-                        self.lmstudio.host
-                    ),
-                );
-            }
+        check_host("lmstudio.host", &self.lmstudio.host)?;
+        if self.lmstudio.api_version == ApiVersion::Ollama {
+            return invalid(
+                "lmstudio.api_version",
+                "expected v0, v1 or native (for Ollama add a backend of kind \"ollama\" under backends)"
+                    .into(),
+            );
         }
+        config_backends::validate(self)?;
         if self.lmstudio.request_timeout == 0 {
             return invalid(
                 "lmstudio.request_timeout",
@@ -411,7 +425,9 @@ fn unknown_fields(value: &Value) -> Vec<String> {
         return warnings;
     };
     for (key, item) in root {
-        if SECTIONS.contains(&key.as_str()) {
+        if key == "backends" {
+            warnings.extend(config_backends::unknown_fields(item));
+        } else if SECTIONS.contains(&key.as_str()) {
             if let Value::Object(section) = item {
                 for field in section.keys() {
                     if !KNOWN_FIELDS.iter().any(|(s, f, _)| s == key && f == field) {
@@ -441,6 +457,14 @@ fn apply_env(
         if key == "config" {
             continue;
         }
+        if let Some((backend, field, kind)) = config_backends::env_field(&key) {
+            let dotted = format!("backends.{backend}.{field}");
+            let parsed = parse_env(name, raw, kind, &dotted)?;
+            if let Value::Object(root) = value {
+                config_backends::set_env_field(root, &backend, field, parsed);
+            }
+            continue;
+        }
         let found = KNOWN_FIELDS.iter().find(|(section, field, _)| {
             if section.is_empty() {
                 key == *field
@@ -457,23 +481,7 @@ fn apply_env(
         } else {
             format!("{section}.{field}")
         };
-        let parsed =
-            match kind {
-                FieldKind::Text => Value::String(raw.clone()),
-                FieldKind::Number => raw.trim().parse::<u64>().map(Value::from).map_err(|_| {
-                    ConfigError::Invalid {
-                        field: dotted.clone(),
-                        message: format!("{name} must be a whole number, got {raw:?}"),
-                    }
-                })?,
-                FieldKind::List => Value::Array(
-                    raw.split(',')
-                        .map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(|s| Value::String(s.to_owned()))
-                        .collect(),
-                ),
-            };
+        let parsed = parse_env(name, raw, *kind, &dotted)?;
         let Value::Object(root) = value else { continue };
         if section.is_empty() {
             root.insert((*field).to_owned(), parsed);
@@ -490,4 +498,27 @@ fn apply_env(
         }
     }
     Ok(warnings)
+}
+
+/// The JSON value of variable `name` for field `dotted`.
+fn parse_env(name: &str, raw: &str, kind: FieldKind, dotted: &str) -> Result<Value, ConfigError> {
+    Ok(match kind {
+        FieldKind::Text => Value::String(raw.to_owned()),
+        FieldKind::Number => {
+            raw.trim()
+                .parse::<u64>()
+                .map(Value::from)
+                .map_err(|_| ConfigError::Invalid {
+                    field: dotted.to_owned(),
+                    message: format!("{name} must be a whole number, got {raw:?}"),
+                })?
+        }
+        FieldKind::List => Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
+        ),
+    })
 }

@@ -1,4 +1,5 @@
-//! Every configuration field, for unknown-field warnings and `MCP_LM_*` variables.
+//! Every configuration field, for unknown-field warnings and `MCP_LM_*` variables (the fields
+//! of `backends` entries are listed in `config_backends.rs`).
 
 /// How an environment variable's text becomes a JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,7 @@ pub(crate) const SECTIONS: [&str; 4] = ["lmstudio", "terminal", "server", "log"]
 /// `(section, field, kind)`; the empty section is the top level.
 pub(crate) const KNOWN_FIELDS: &[(&str, &str, FieldKind)] = &[
     ("", "api_token", FieldKind::Text),
+    ("", "default_backend", FieldKind::Text),
     ("lmstudio", "host", FieldKind::Text),
     ("lmstudio", "model", FieldKind::Text),
     ("lmstudio", "api_version", FieldKind::Text),

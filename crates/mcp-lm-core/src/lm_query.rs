@@ -1,15 +1,11 @@
 //! `/lm/query` and the `lm_query` tool: one request shape, one answer shape (the original
-//! server's), whichever LM Studio API answers.
+//! server's), whichever backend and API answers (see [`crate::query_dispatch`]).
 
-use futures_util::{Stream, StreamExt};
-use lmstudio_client::{
-    ChatEvent, ChatRequest, FinishReason, Message, ModelInfo, NativeChatRequest, Runtime, Stats,
-    StreamSummary, Usage,
-};
+use lmstudio_client::{ChatRequest, Message, ModelInfo, NativeChatRequest, Runtime, Stats, Usage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{ApiVersion, ServiceError, Services};
+use crate::{ApiVersion, ServiceError};
 
 /// A query, as `POST /lm/query` and the `lm_query` tool take it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -48,9 +44,12 @@ pub struct LmQuery {
     /// Stream the answer (`text/event-stream`).
     #[serde(default)]
     pub stream: bool,
-    /// Override the configured API family for this query.
+    /// Override the configured API family for this query (LM Studio backends).
     #[serde(default)]
     pub api_version: Option<ApiVersion>,
+    /// The backend to ask (`lmstudio` or a name under `backends`); unset: `default_backend`.
+    #[serde(default)]
+    pub backend: Option<String>,
 }
 
 /// `stop` as a string or a list.
@@ -63,8 +62,9 @@ pub enum StopStrings {
     Many(Vec<String>),
 }
 
-/// The answer, as the original server returned it (plus `requested_model` when LM Studio
-/// answered with another model, and `reasoning` for thinking models).
+/// The answer, as the original server returned it (plus `requested_model` when the server
+/// answered with another model, `reasoning` for thinking models, and the `backend` that
+/// answered). The shape is the same whichever backend answers.
 #[derive(Debug, Clone, Serialize)]
 pub struct LmAnswer {
     /// Always `true` (failures use the error body).
@@ -78,10 +78,10 @@ pub struct LmAnswer {
     pub usage: Usage,
     /// Statistics, with `source` telling server-reported from measured.
     pub stats: Stats,
-    /// The instance that answered (`v0` only).
+    /// The instance that answered (LM Studio `v0`; Ollama, from `/api/show` and `/api/ps`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model_info: Option<ModelInfo>,
-    /// The runtime that answered (`v0` only).
+    /// The runtime that answered (LM Studio `v0`; Ollama: `ollama` and its version).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime: Option<Runtime>,
     /// Why generation ended.
@@ -93,6 +93,8 @@ pub struct LmAnswer {
     pub requested_model: Option<String>,
     /// The API family used.
     pub api_version: ApiVersion,
+    /// The backend that answered (`lmstudio` unless configured otherwise).
+    pub backend: String,
 }
 
 /// One event of a streamed query.
@@ -157,14 +159,15 @@ impl LmQuery {
                 "top_p": {"type": "number"},
                 "top_k": {"type": "integer", "minimum": 0},
                 "stop": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-                "ttl": {"type": "integer", "minimum": 0, "description": "Idle TTL (s) of a just-in-time loaded model"},
-                "api_version": {"type": "string", "enum": ["v0", "v1", "native"]}
+                "ttl": {"type": "integer", "minimum": 0, "description": "Idle TTL (s) of a just-in-time loaded model (Ollama: keep_alive)"},
+                "api_version": {"type": "string", "enum": ["v0", "v1", "native", "ollama"], "description": "LM Studio API family (v0, v1, native); other backends speak only their own (openai: v1, ollama: ollama)"},
+                "backend": {"type": "string", "description": "Configured backend to ask: lmstudio, or a name under backends in the configuration; default: default_backend"}
             },
             "additionalProperties": false
         })
     }
 
-    fn chat_request(&self) -> ChatRequest {
+    pub(crate) fn chat_request(&self) -> ChatRequest {
         let mut request = ChatRequest::new();
         if let Some(messages) = &self.messages {
             request = request.messages(messages.iter().cloned());
@@ -205,7 +208,7 @@ impl LmQuery {
         request
     }
 
-    fn native_request(&self) -> NativeChatRequest {
+    pub(crate) fn native_request(&self) -> NativeChatRequest {
         let input = self
             .prompt
             .clone()
@@ -228,124 +231,5 @@ impl LmQuery {
             request = request.max_output_tokens(v);
         }
         request
-    }
-}
-
-impl Services {
-    fn version_for(&self, query: &LmQuery) -> ApiVersion {
-        query
-            .api_version
-            .unwrap_or(self.config.lmstudio.api_version)
-    }
-
-    /// Answers a query (not streamed).
-    ///
-    /// # Errors
-    /// [`ServiceError`] from LM Studio's failure, with a hint.
-    pub async fn lm_query(&self, query: &LmQuery) -> Result<LmAnswer, ServiceError> {
-        let api_version = self.version_for(query);
-        let answer = match api_version {
-            ApiVersion::V0 | ApiVersion::V1 => {
-                let request = query.chat_request();
-                let response = if api_version == ApiVersion::V0 {
-                    self.lm.v0().chat(&request).await?
-                } else {
-                    self.lm.openai().chat(&request).await?
-                };
-                let message = response.message();
-                LmAnswer {
-                    success: true,
-                    content: response.content().to_owned(),
-                    reasoning: message.and_then(|m| m.reasoning.clone()),
-                    usage: response.usage.unwrap_or_default(),
-                    stats: response.stats.clone().unwrap_or_default(),
-                    finish_reason: response.finish_reason().map(|r| r.as_str().to_owned()),
-                    model_info: response.model_info.clone(),
-                    runtime: response.runtime.clone(),
-                    model: response.model.clone(),
-                    requested_model: response.requested_model.clone(),
-                    api_version,
-                }
-            }
-            ApiVersion::Native => {
-                let response = self.lm.native().chat(&query.native_request()).await?;
-                let reasoning = response.reasoning();
-                LmAnswer {
-                    success: true,
-                    content: response.content(),
-                    reasoning: (!reasoning.is_empty()).then_some(reasoning),
-                    usage: response.stats.usage(),
-                    stats: response.stats.to_stats(),
-                    finish_reason: Some(FinishReason::Stop.as_str().to_owned()),
-                    model_info: None,
-                    runtime: None,
-                    model: response.model_instance_id.clone(),
-                    requested_model: None,
-                    api_version,
-                }
-            }
-        };
-        Ok(answer)
-    }
-
-    /// Streams a query: deltas as they arrive, then [`LmStreamEvent::Done`] (or `Error`).
-    ///
-    /// # Errors
-    /// [`ServiceError`] for failures before the first byte (unknown model, LM Studio down…).
-    pub async fn lm_query_stream(
-        &self,
-        query: &LmQuery,
-    ) -> Result<impl Stream<Item = LmStreamEvent> + Send + 'static, ServiceError> {
-        let api_version = self.version_for(query);
-        let stream = match api_version {
-            ApiVersion::V0 => self.lm.v0().chat_stream(&query.chat_request()).await?,
-            ApiVersion::V1 => self.lm.openai().chat_stream(&query.chat_request()).await?,
-            ApiVersion::Native => {
-                self.lm
-                    .native()
-                    .chat_stream(&query.native_request())
-                    .await?
-            }
-        };
-        let events = stream.map(move |item| match item {
-            Ok(ChatEvent::Delta(delta)) => LmStreamEvent::Delta {
-                content: delta.content,
-                reasoning: delta.reasoning,
-            },
-            Ok(ChatEvent::Progress(progress)) => LmStreamEvent::Progress {
-                stage: serde_json::to_value(progress.stage)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
-                progress: progress.fraction,
-            },
-            Ok(ChatEvent::Done(summary)) => {
-                LmStreamEvent::Done(Box::new(answer_from_summary(*summary, api_version)))
-            }
-            Ok(_) => LmStreamEvent::Progress {
-                stage: "unknown".into(),
-                progress: 0.0,
-            },
-            Err(error) => LmStreamEvent::Error {
-                error: error.into(),
-            },
-        });
-        Ok(events)
-    }
-}
-
-fn answer_from_summary(summary: StreamSummary, api_version: ApiVersion) -> LmAnswer {
-    LmAnswer {
-        success: true,
-        content: String::new(),
-        reasoning: None,
-        usage: summary.usage.unwrap_or_default(),
-        stats: summary.stats,
-        model_info: None,
-        runtime: None,
-        finish_reason: summary.finish_reason.map(|r| r.as_str().to_owned()),
-        model: summary.model,
-        requested_model: summary.requested_model,
-        api_version,
     }
 }

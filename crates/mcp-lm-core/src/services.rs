@@ -1,20 +1,22 @@
-//! [`Services`]: the configured LM Studio client, command runner and audit log that every
-//! surface (REST, MCP over HTTP, MCP over stdio, CLI) shares.
+//! [`Services`]: the configured model servers (LM Studio and any further backends), command
+//! runner and audit log that every surface (REST, MCP over HTTP, MCP over stdio, CLI) shares.
 
 use std::{
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
-use crate::{ApiVersion, AuditLog, Config, ServiceError, StatusReport};
+use crate::{ApiVersion, AuditLog, Backend, Backends, Config, ServiceError, StatusReport};
 
 /// Everything a request needs. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Services {
     /// The configuration.
     pub config: Arc<Config>,
-    /// LM Studio.
+    /// LM Studio (the `lmstudio` section; the same client as the `lmstudio` backend).
     pub lm: lmstudio_client::Client,
+    /// Every model server by name (`lmstudio` and the `backends` entries), with the default.
+    pub backends: Backends,
     /// One-shot commands.
     pub runner: pty_exec::Runner,
     /// Interactive terminal sessions and background jobs.
@@ -30,18 +32,10 @@ impl Services {
     /// Builds the services from a configuration.
     ///
     /// # Errors
-    /// [`ServiceError`] when the LM Studio client cannot be built (bad host or token).
+    /// [`ServiceError`] when a model server's client cannot be built (bad host or token).
     pub fn new(config: Config, audit: AuditLog) -> Result<Self, ServiceError> {
-        let mut lm = lmstudio_client::Client::builder()
-            .base_url(&config.lmstudio.host)
-            .timeout(Duration::from_secs(config.lmstudio.request_timeout))
-            .default_model(&config.lmstudio.model);
-        if let Some(token) = &config.lmstudio.api_token {
-            lm = lm.api_token(token);
-        }
-        let lm = lm
-            .build()
-            .map_err(|e| ServiceError::new(500, "invalid_config", e.to_string()))?;
+        let backends = Backends::from_config(&config)?;
+        let lm = backends.get(Some("lmstudio"))?.client.clone();
         let runner = pty_exec::Runner::new(policy(&config));
         let sessions = pty_exec::SessionManager::new(
             pty_exec::ManagerConfig::default()
@@ -51,6 +45,7 @@ impl Services {
         Ok(Self {
             config: Arc::new(config),
             lm,
+            backends,
             runner,
             sessions,
             audit,
@@ -59,10 +54,18 @@ impl Services {
         })
     }
 
-    /// The API family configured for queries.
+    /// The API family configured for LM Studio queries (the `lmstudio` section).
     #[must_use]
     pub fn api_version(&self) -> ApiVersion {
         self.config.lmstudio.api_version
+    }
+
+    /// The backend named `name`, or the default one for `None`.
+    ///
+    /// # Errors
+    /// `400 unknown_backend` listing the configured names.
+    pub fn backend(&self, name: Option<&str>) -> Result<&Backend, ServiceError> {
+        self.backends.get(name)
     }
 
     /// The PTY settings for a new interactive session of `cols` × `rows`.

@@ -1,11 +1,11 @@
-//! `POST /lm/query` (JSON, or SSE with `"stream": true`) and `GET /lm/models`.
+//! `POST /lm/query` (JSON, or SSE with `"stream": true`) and `GET /lm/models[?backend=…]`.
 
 use std::convert::Infallible;
 
 use axum::{
     Json,
     body::Body,
-    extract::State,
+    extract::{Query, State},
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
@@ -13,6 +13,7 @@ use axum::{
 };
 use futures_util::StreamExt;
 use mcp_lm_core::{LmQuery, LmStreamEvent};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::{
@@ -28,10 +29,14 @@ pub(crate) async fn query(
 ) -> Result<Response, ApiError> {
     let services = &state.services;
     let query = LmQuery::from_json(json_body(body, services.config.server.max_body_bytes).await?)?;
+    let backend = query
+        .backend
+        .clone()
+        .unwrap_or_else(|| services.backends.default_backend().name.clone());
     let audit = |outcome: &str, model: &str| {
         services.audit.record(
             "query",
-            json!({"caller": caller.name, "remote": caller.remote, "model": model, "stream": query.stream, "outcome": outcome}),
+            json!({"caller": caller.name, "remote": caller.remote, "backend": backend, "model": model, "stream": query.stream, "outcome": outcome}),
         );
     };
     if !query.stream {
@@ -74,13 +79,16 @@ pub(crate) async fn query(
     Ok(response)
 }
 
-pub(crate) async fn models(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let models = state
-        .services
-        .lm
-        .v0()
-        .models()
-        .await
-        .map_err(mcp_lm_core::ServiceError::from)?;
-    Ok(Json(json!({"success": true, "models": models})).into_response())
+/// `?backend=` of `GET /lm/models`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ModelsParams {
+    backend: Option<String>,
+}
+
+pub(crate) async fn models(
+    State(state): State<AppState>,
+    Query(params): Query<ModelsParams>,
+) -> Result<Response, ApiError> {
+    let report = state.services.lm_models(params.backend.as_deref()).await?;
+    Ok(Json(report).into_response())
 }

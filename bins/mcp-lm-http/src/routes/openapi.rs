@@ -51,6 +51,36 @@ fn with(base: Value, extra: Value) -> Value {
     base
 }
 
+/// `GET /activity`.
+fn activity_path() -> Value {
+    json!({"get": {
+        "operationId": "getActivity", "summary": "The last events of the audit log (oldest first; empty when the log is disabled) and a server summary",
+        "parameters": [{"name": "limit", "in": "query", "required": false, "description": "How many events (default 100, at most 1000)", "schema": {"type": "integer", "minimum": 0, "maximum": 1000}}],
+        "responses": with(json!({"200": {"description": "Events", "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "success": {"type": "boolean"}, "audit_enabled": {"type": "boolean"},
+            "events": {"type": "array", "items": {"type": "object", "properties": {"time": {"type": "string"}, "kind": {"type": "string"}}}},
+            "summary": {"type": "object", "properties": {"version": {"type": "string"}, "uptime_s": {"type": "integer"}, "sessions": {"type": "integer"}, "jobs": {"type": "integer"}, "running": {"type": "integer"}}}}}}}},
+            "400": error_response("Invalid limit")}), auth_errors())
+    }})
+}
+
+/// `GET /`: the web UI's page (public).
+fn web_ui_path() -> Value {
+    json!({"get": {
+        "operationId": "webUi", "summary": "The web monitoring UI (a public static page; its calls need the token)", "security": [],
+        "responses": {"200": {"description": "The page", "content": {"text/html": {"schema": {"type": "string"}}}}}
+    }})
+}
+
+/// `GET /ui/{asset}`: the web UI's files (public).
+fn web_ui_asset_path() -> Value {
+    json!({"get": {
+        "operationId": "webUiAsset", "summary": "A static file of the web UI (public)", "security": [],
+        "parameters": [{"name": "asset", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "The file"}, "304": {"description": "Not modified"}, "404": error_response("No such file")}
+    }})
+}
+
 /// The OpenAPI 3.1 document.
 pub(crate) fn document(server_url: &str) -> Value {
     json!({
@@ -58,7 +88,7 @@ pub(crate) fn document(server_url: &str) -> Value {
         "info": {
             "title": "mcp-lm-terminal",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "A local LLM served by LM Studio, and a terminal, for AI assistants. Every route but /health needs `Authorization: Bearer <token>`."
+            "description": "A local LLM served by LM Studio (or Ollama, or any OpenAI-compatible server, as configured backends), and a terminal, for AI assistants. Every route but /health needs `Authorization: Bearer <token>`."
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
@@ -68,7 +98,7 @@ pub(crate) fn document(server_url: &str) -> Value {
                 "responses": {"200": {"description": "The server is up", "content": {"application/json": {"schema": {"type": "object", "properties": {"status": {"type": "string"}}}}}}}
             }},
             "/status": {"get": {
-                "operationId": "getStatus", "summary": "LM Studio reachability, loaded model, terminal settings",
+                "operationId": "getStatus", "summary": "Model server reachability (the default backend, and each backend), loaded model, terminal settings",
                 "responses": with(json!({"200": ok_json("Status", "Status report")}), auth_errors())
             }},
             "/lm/query": {"post": {
@@ -78,17 +108,25 @@ pub(crate) fn document(server_url: &str) -> Value {
                     "200": {"description": "The answer (or, with stream: true, text/event-stream of delta events then a done event)",
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/LmAnswer"}},
                                         "text/event-stream": {"schema": {"type": "string"}}}},
-                    "400": error_response("Invalid request"),
+                    "400": error_response("Invalid request, or an unknown backend"),
                     "404": error_response("Unknown model"),
                     "413": error_response("Body too large, or the prompt does not fit the model's context"),
-                    "502": error_response("LM Studio answered with an error"),
-                    "503": error_response("LM Studio unreachable or no model loaded"),
-                    "504": error_response("LM Studio too slow")
+                    "502": error_response("The model server answered with an error"),
+                    "503": error_response("The model server is unreachable or has no model loaded"),
+                    "504": error_response("The model server is too slow")
                 }), auth_errors())
             }},
             "/lm/models": {"get": {
-                "operationId": "listModels", "summary": "Models LM Studio has, with state, type, quantization, context length",
-                "responses": with(json!({"200": {"description": "Models", "content": {"application/json": {"schema": {"type": "object", "properties": {"success": {"type": "boolean"}, "models": {"type": "array", "items": {"type": "object"}}}}}}}, "503": error_response("LM Studio unreachable")}), auth_errors())
+                "operationId": "listModels", "summary": "Models of the model servers, with state, type, quantization, context length: `models` for the default (or named) backend, `backends` for each",
+                "parameters": [{"name": "backend", "in": "query", "required": false, "description": "Only this configured backend", "schema": {"type": "string"}}],
+                "responses": with(json!({"200": {"description": "Models", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "success": {"type": "boolean"},
+                    "models": {"type": "array", "items": {"type": "object"}},
+                    "backends": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"}, "kind": {"type": "string", "enum": ["lmstudio", "ollama", "openai"]}, "host": {"type": "string"},
+                        "default": {"type": "boolean"}, "models": {"type": "array", "items": {"type": "object"}}, "error": {"type": "object"}}}}}}}}},
+                    "400": error_response("Unknown backend"),
+                    "503": error_response("The model server is unreachable")}), auth_errors())
             }},
             "/terminal/cmd": {"post": {
                 "operationId": "runCommand", "summary": "Run a shell command with a timeout that kills its whole process group",
@@ -113,6 +151,9 @@ pub(crate) fn document(server_url: &str) -> Value {
                 "get": {"operationId": "getSession", "summary": "One terminal session", "responses": with(json!({"200": {"description": "The session"}, "404": error_response("Unknown session")}), auth_errors())},
                 "delete": {"operationId": "closeSession", "summary": "Close a terminal session (kills its processes)", "responses": with(json!({"200": {"description": "Closed"}, "404": error_response("Unknown session")}), auth_errors())}
             },
+            "/activity": activity_path(),
+            "/": web_ui_path(),
+            "/ui/{asset}": web_ui_asset_path(),
             "/auth/ticket": {"post": {
                 "operationId": "issueTicket", "summary": "A 30-second single-use ticket for opening /terminal/stream?ticket=… from a browser",
                 "responses": with(json!({"200": {"description": "Ticket", "content": {"application/json": {"schema": {"type": "object", "properties": {"success": {"type": "boolean"}, "ticket": {"type": "string"}, "expires_in": {"type": "integer"}}}}}}}), auth_errors())
@@ -143,6 +184,9 @@ pub(crate) fn document(server_url: &str) -> Value {
                 "Stats": {"type": "object", "properties": {
                     "tokens_per_second": {"type": "number"}, "time_to_first_token": {"type": "number"},
                     "generation_time": {"type": "number"}, "stop_reason": {"type": "string"},
+                    "model_load_time": {"type": "number"}, "prompt_tokens_per_second": {"type": "number"},
+                    "total_time": {"type": "number"}, "measured_time_to_first_token": {"type": "number"},
+                    "tokens_estimated": {"type": "boolean"},
                     "source": {"type": "string", "enum": ["server", "measured"]}}},
                 "LmAnswer": {"type": "object", "required": ["success", "content", "usage", "stats", "model"], "properties": {
                     "success": {"type": "boolean"}, "content": {"type": "string"}, "reasoning": {"type": "string"},
@@ -150,7 +194,8 @@ pub(crate) fn document(server_url: &str) -> Value {
                     "model_info": {"type": "object", "properties": {"arch": {"type": "string"}, "quant": {"type": "string"}, "format": {"type": "string"}, "context_length": {"type": "integer"}}},
                     "runtime": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": "string"}, "supported_formats": {"type": "array", "items": {"type": "string"}}}},
                     "finish_reason": {"type": "string"}, "model": {"type": "string"}, "requested_model": {"type": "string"},
-                    "api_version": {"type": "string", "enum": ["v0", "v1", "native"]}}},
+                    "api_version": {"type": "string", "enum": ["v0", "v1", "native", "ollama"]},
+                    "backend": {"type": "string"}}},
                 "CmdResult": {"type": "object", "required": ["success", "command", "stdout", "stderr", "execution_time"], "properties": {
                     "success": {"type": "boolean"}, "command": {"type": "string"}, "stdout": {"type": "string"}, "stderr": {"type": "string"},
                     "stdout_base64": {"type": "string"}, "stderr_base64": {"type": "string"},
@@ -160,7 +205,11 @@ pub(crate) fn document(server_url: &str) -> Value {
                     "execution_time": {"type": "number", "description": "Seconds"}, "timeout": {"type": "number"}, "pid": {"type": "integer"}}},
                 "Status": {"type": "object", "required": ["status", "lm_studio", "terminal", "version"], "properties": {
                     "status": {"type": "string"},
-                    "lm_studio": {"type": "object", "properties": {"connected": {"type": "boolean"}, "host": {"type": "string"}, "model": {"type": "string"}, "available": {"type": "boolean"}, "api_version": {"type": "string"}, "error": {"type": "string"}}},
+                    "lm_studio": {"type": "object", "description": "The default backend", "properties": {"connected": {"type": "boolean"}, "host": {"type": "string"}, "model": {"type": "string"}, "available": {"type": "boolean"}, "api_version": {"type": "string"}, "error": {"type": "string"}, "backend": {"type": "string"}, "kind": {"type": "string"}}},
+                    "backends": {"type": "array", "items": {"type": "object", "properties": {
+                        "name": {"type": "string"}, "kind": {"type": "string", "enum": ["lmstudio", "ollama", "openai"]}, "host": {"type": "string"}, "model": {"type": "string"},
+                        "default": {"type": "boolean"}, "connected": {"type": "boolean"}, "available": {"type": "boolean"}, "api_version": {"type": "string"},
+                        "models": {"type": "array", "items": {"type": "string"}}, "latency_ms": {"type": "number"}, "error": {"type": "string"}}}},
                     "terminal": {"type": "object", "properties": {"status": {"type": "string"}, "timeout": {"type": "string"}, "running": {"type": "integer"}}},
                     "version": {"type": "string"}, "uptime_s": {"type": "integer"}, "sessions": {"type": "integer"},
                     "models": {"type": "array", "items": {"type": "string"}}}}

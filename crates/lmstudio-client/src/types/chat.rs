@@ -35,10 +35,12 @@ pub struct Message {
     /// Text (absent on an assistant message that only calls tools).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,
-    /// Reasoning text of thinking models (`reasoning` or `reasoning_content` on the wire).
+    /// Reasoning text of thinking models (`reasoning` or `reasoning_content` on the wire;
+    /// `thinking` from Ollama).
     #[serde(
         default,
         alias = "reasoning_content",
+        alias = "thinking",
         skip_serializing_if = "Option::is_none"
     )]
     pub reasoning: Option<String>,
@@ -121,9 +123,19 @@ fn function_type() -> String {
 pub struct FunctionCall {
     /// Function name.
     pub name: String,
-    /// Arguments as a JSON **string**, as the wire carries them.
-    #[serde(default)]
+    /// Arguments as a JSON **string**, as the OpenAI wire carries them (Ollama sends an
+    /// object: it is kept as its JSON text).
+    #[serde(default, deserialize_with = "arguments_text")]
     pub arguments: String,
+}
+
+/// Tool-call arguments: a JSON string as is, any other JSON value (Ollama's object) as text.
+fn arguments_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(deserializer)? {
+        Value::String(text) => text,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
 }
 
 /// A chat request for `/api/v0` or `/v1`.
@@ -308,6 +320,17 @@ mod tests {
         let req = ChatRequest::new().system("a").user("u").system("b");
         assert_eq!(req.messages.len(), 2);
         assert_eq!(req.messages[0].text(), "b");
+    }
+
+    #[test]
+    fn ollama_messages_decode_thinking_and_object_arguments() {
+        let m: Message = serde_json::from_str(
+            r#"{"role":"assistant","content":"","thinking":"hmm","tool_calls":[{"function":{"name":"f","arguments":{"city":"Paris"}}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(m.reasoning.as_deref(), Some("hmm"));
+        assert_eq!(m.tool_calls[0].function.arguments, r#"{"city":"Paris"}"#);
+        assert_eq!(m.tool_calls[0].kind, "function");
     }
 
     #[test]

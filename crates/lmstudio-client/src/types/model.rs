@@ -177,9 +177,11 @@ pub(crate) fn dedupe_models(models: Vec<Model>) -> Vec<Model> {
     out
 }
 
-/// Strips LM Studio's instance (`:2`) and quantization (`@q4_k_m`) suffixes to compare ids.
+/// Strips LM Studio's instance (`:2`) and quantization (`@q4_k_m`) suffixes, and Ollama's
+/// default tag (`:latest`), to compare ids.
 pub(crate) fn normalize_model_id(id: &str) -> &str {
     let id = id.split_once('@').map_or(id, |(base, _)| base);
+    let id = id.strip_suffix(":latest").unwrap_or(id);
     match id.rsplit_once(':') {
         Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
         _ => id,
@@ -222,6 +224,7 @@ mod tests {
         );
         assert_eq!(normalize_model_id("nomic@q4_k_m"), "nomic");
         assert_eq!(normalize_model_id("qwen/qwen3:4b"), "qwen/qwen3:4b");
+        assert!(!differs("llama3.2", "llama3.2:latest"));
         assert!(!differs("gemma-3-1b-it-qat", "gemma-3-1b-it-qat:2"));
         assert!(differs("qwen2.5-7b-instruct", "gemma-3-1b-it-qat:2"));
         assert!(!differs("x", ""));

@@ -77,9 +77,21 @@ pub struct Stats {
     /// Why generation stopped (LM Studio's reason, finer than `finish_reason`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_reason: Option<StopReason>,
-    /// Seconds spent loading the model for this request (native `/api/v1`, JIT loads only).
+    /// Seconds spent loading the model for this request (native `/api/v1`, JIT loads only;
+    /// Ollama reports it on every answer, near zero when the model was already loaded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_load_time: Option<f64>,
+    /// Prompt tokens processed per second (Ollama).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_tokens_per_second: Option<f64>,
+    /// Seconds the server spent on the whole request (Ollama's `total_duration`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_time: Option<f64>,
+    /// Time to first token as measured by this client (request sent → first content chunk)
+    /// when [`time_to_first_token`](Stats::time_to_first_token) comes from the server: the
+    /// server's figure leaves out HTTP and queueing time (Ollama streams).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured_time_to_first_token: Option<f64>,
     /// Speculative decoding: tokens proposed by the draft model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_draft_tokens_count: Option<u64>,
