@@ -262,3 +262,92 @@ async fn websocket_authentication_header_ticket_and_subprotocol() {
         .is_err()
     );
 }
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_slow_reader_gets_a_lagged_notice_and_memory_stays_bounded() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[("MCP_LM_TERMINAL_SHELL", "/bin/sh")]);
+    let mut socket = connect(&server, "", Some(TOKEN), None).await.unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "session");
+    let before = rss_kib(server.child.id());
+    // 64 MB of output while this client reads nothing.
+    send(
+        &mut socket,
+        "head -c 64000000 /dev/zero | tr '\\000' x; echo; echo done-$((1+1))",
+    )
+    .await;
+    let mut peak = before;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        peak = peak.max(rss_kib(server.child.id()));
+    }
+    let mut lagged = false;
+    let mut tail = String::new();
+    while !tail.contains("done-2") {
+        let message = next_json(&mut socket).await;
+        match message["type"].as_str() {
+            Some("lagged") => lagged = true,
+            Some("output") => {
+                tail.push_str(message["data"].as_str().unwrap());
+                if tail.len() > 4096 {
+                    tail.drain(..tail.len() - 4096);
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        lagged,
+        "the server should have dropped output for the slow reader and said so"
+    );
+    assert!(
+        peak - before < 48 * 1024,
+        "server RSS grew by {} KiB while the client did not read",
+        peak - before
+    );
+}
+
+#[tokio::test]
+async fn shutdown_leaves_no_terminal_process_behind() {
+    let lm = LmStudioMock::start().await;
+    let mut server = Server::start(&lm.url(), &[("MCP_LM_TERMINAL_SHELL", "/bin/sh")]);
+    let mut socket = connect(&server, "?name=busy", Some(TOKEN), None)
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut socket).await["type"], "session");
+    send(&mut socket, "sleep 3411").await;
+    let running = || {
+        let found = std::process::Command::new("pgrep")
+            .args(["-f", "sleep 3411"])
+            .output()
+            .unwrap();
+        !String::from_utf8_lossy(&found.stdout).trim().is_empty()
+    };
+    for _ in 0..50 {
+        if running() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(running(), "the command should be running in the session");
+    let status = server.terminate();
+    assert!(status.success(), "{status:?}");
+    for _ in 0..40 {
+        if !running() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the session's command survived the server's shutdown");
+}

@@ -86,6 +86,8 @@ fn frame(value: &Value) -> Message {
 async fn serve(socket: WebSocket, session: Session) {
     let (mut outgoing, mut incoming) = socket.split();
     let (snapshot, mut events) = session.attach();
+    // Output bytes this client has been sent, counted like the snapshot's `total_bytes`.
+    let mut position = snapshot.total_bytes;
     let (cols, rows) = session.size();
     let hello = json!({
         "type": "session", "id": session.id().to_string(), "name": session.name(),
@@ -115,8 +117,26 @@ async fn serve(socket: WebSocket, session: Session) {
         tokio::select! {
             event = events.recv() => {
                 let message = match event {
-                    Some(SessionEvent::Output(chunk)) => json!({"type": "output", "data": chunk.text()}),
-                    Some(SessionEvent::Lagged { missed_bytes }) => json!({"type": "lagged", "missed_bytes": missed_bytes}),
+                    Some(SessionEvent::Output(chunk)) => {
+                        position += chunk.bytes().len() as u64;
+                        json!({"type": "output", "data": chunk.text()})
+                    }
+                    Some(SessionEvent::Lagged { .. }) => {
+                        // Resynchronise from the scrollback: a fresh subscription starts where
+                        // a fresh snapshot ends, and the snapshot's tail holds what this client
+                        // has not seen (unless even the scrollback no longer has all of it).
+                        let (snapshot, fresh) = session.attach();
+                        events = fresh;
+                        let missing = snapshot.total_bytes.saturating_sub(position);
+                        let kept = usize::try_from(missing).unwrap_or(usize::MAX).min(snapshot.bytes.len());
+                        let replay = String::from_utf8_lossy(&snapshot.bytes[snapshot.bytes.len() - kept..]).into_owned();
+                        position = snapshot.total_bytes;
+                        let notice = json!({"type": "lagged", "missed_bytes": missing - kept as u64, "resynced_bytes": kept});
+                        if outgoing.send(frame(&notice)).await.is_err() {
+                            return;
+                        }
+                        json!({"type": "output", "data": replay})
+                    }
                     Some(SessionEvent::Exited(exit)) => {
                         let _ = outgoing.send(frame(&json!({"type": "exit", "code": exit.code, "signal": exit.signal}))).await;
                         let _ = outgoing.close().await;
