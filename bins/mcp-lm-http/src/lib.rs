@@ -72,6 +72,7 @@ pub fn app(
         .accept_tickets(state.tickets.clone());
     let stream = Router::new()
         .route("/terminal/stream", get(routes::terminal_stream))
+        .route("/lm/stream", get(routes::lm_stream))
         .with_state(state.clone())
         .route_layer(BearerLayer::new(ws_auth));
     let rest = routes::rest()

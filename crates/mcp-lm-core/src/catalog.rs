@@ -13,7 +13,7 @@ use crate::catalog_support::{annotations, failed, structured};
 use crate::{LmQuery, LmStreamEvent, ServiceError, Services, TerminalCmd};
 
 /// Names of the tools, in listing order.
-pub const TOOL_NAMES: [&str; 12] = [
+pub const TOOL_NAMES: [&str; 22] = [
     "lm_query",
     "lm_models",
     "terminal_run",
@@ -25,6 +25,16 @@ pub const TOOL_NAMES: [&str; 12] = [
     "terminal_job_start",
     "terminal_job_read",
     "terminal_job_kill",
+    "fs_read",
+    "fs_write",
+    "fs_edit",
+    "fs_list",
+    "fs_search",
+    "fs_stat",
+    "fs_mkdir",
+    "fs_move",
+    "fs_delete",
+    "logs_read",
     "server_status",
 ];
 
@@ -44,7 +54,8 @@ pub fn mcp_server(services: &Services) -> Result<Server, mcp_protocol::Error> {
              one of the configured servers) with lm_query (lm_models lists the models); run shell \
              commands with terminal_run (whole process group killed on timeout), drive interactive \
              shells with terminal_session_start/send/read/close, run long commands in the \
-             background with terminal_job_start/read/kill; server_status tells whether each model \
+             background with terminal_job_start/read/kill; read, write, edit, list and search files \
+             inside the allowed roots with the fs_* tools; logs_read shows the audit log; server_status tells whether each model \
              server is reachable and a model is loaded.",
         )
         .tool(
@@ -84,7 +95,9 @@ pub fn mcp_server(services: &Services) -> Result<Server, mcp_protocol::Error> {
             },
         );
     let builder = crate::catalog_sessions::register(builder, services);
-    crate::catalog_jobs::register(builder, services)
+    let builder = crate::catalog_jobs::register(builder, services);
+    let builder = crate::catalog_files::register(builder, services);
+    crate::catalog_logs::register(builder, services)
         .tool(
             Tool::new(
                 "server_status",

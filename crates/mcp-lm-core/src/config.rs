@@ -49,6 +49,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// The audit log.
     pub log: LogConfig,
+    /// The file tools' policy (roots, read-only mode, deny globs, size limit).
+    pub files: crate::FilesConfig,
     /// Further model servers by name (LM Studio, Ollama, OpenAI-compatible); the `lmstudio`
     /// section is the backend named `lmstudio`.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -317,6 +319,7 @@ impl Config {
             );
         }
         config_backends::validate(self)?;
+        crate::files_policy::validate(&self.files)?;
         if self.lmstudio.request_timeout == 0 {
             return invalid(
                 "lmstudio.request_timeout",
@@ -513,6 +516,16 @@ fn parse_env(name: &str, raw: &str, kind: FieldKind, dotted: &str) -> Result<Val
                     message: format!("{name} must be a whole number, got {raw:?}"),
                 })?
         }
+        FieldKind::Bool => match raw.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Value::Bool(true),
+            "false" | "0" | "no" | "off" | "" => Value::Bool(false),
+            _ => {
+                return Err(ConfigError::Invalid {
+                    field: dotted.to_owned(),
+                    message: format!("{name} must be true or false, got {raw:?}"),
+                });
+            }
+        },
         FieldKind::List => Value::Array(
             raw.split(',')
                 .map(str::trim)

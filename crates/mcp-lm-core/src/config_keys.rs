@@ -10,10 +10,12 @@ pub(crate) enum FieldKind {
     Number,
     /// A comma-separated list of strings.
     List,
+    /// `true` / `false` (also `1` / `0`, `yes` / `no`).
+    Bool,
 }
 
 /// The sections of the configuration.
-pub(crate) const SECTIONS: [&str; 4] = ["lmstudio", "terminal", "server", "log"];
+pub(crate) const SECTIONS: [&str; 5] = ["lmstudio", "terminal", "server", "log", "files"];
 
 /// `(section, field, kind)`; the empty section is the top level.
 pub(crate) const KNOWN_FIELDS: &[(&str, &str, FieldKind)] = &[
@@ -40,4 +42,8 @@ pub(crate) const KNOWN_FIELDS: &[(&str, &str, FieldKind)] = &[
     ("log", "audit_path", FieldKind::Text),
     ("log", "max_bytes", FieldKind::Number),
     ("log", "keep", FieldKind::Number),
+    ("files", "roots", FieldKind::List),
+    ("files", "read_only", FieldKind::Bool),
+    ("files", "deny", FieldKind::List),
+    ("files", "max_file_bytes", FieldKind::Number),
 ];

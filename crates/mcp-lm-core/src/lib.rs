@@ -15,14 +15,20 @@
 mod audit;
 mod backends;
 mod catalog;
+mod catalog_files;
 mod catalog_jobs;
+mod catalog_logs;
 mod catalog_sessions;
 mod catalog_support;
 mod config;
 mod config_backends;
 mod config_keys;
+mod files_ops;
+mod files_policy;
+mod files_search;
 mod lm_models;
 mod lm_query;
+mod logs;
 mod output_window;
 mod query_dispatch;
 mod service_error;
@@ -38,8 +44,11 @@ pub use config::{
     ServerConfig, TerminalConfig, default_path,
 };
 pub use config_backends::{BackendConfig, BackendKind, BackendSpec, LMSTUDIO_BACKEND};
+pub use files_ops::file_tool;
+pub use files_policy::FilesConfig;
 pub use lm_models::{BackendModels, ModelsReport};
 pub use lm_query::{LmAnswer, LmQuery, LmStreamEvent, StopStrings};
+pub use logs::{DEFAULT_LOG_LIMIT, LogFilter, MAX_LOG_LIMIT, read_logs};
 pub use service_error::ServiceError;
 pub use services::Services;
 pub use status::{BackendStatus, LmStudioStatus, StatusReport, TerminalStatus};

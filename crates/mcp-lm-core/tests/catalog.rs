@@ -203,9 +203,16 @@ async fn lists_every_tool_with_valid_schemas_and_annotations() {
             assert!(output.get("$schema").is_none(), "{name}");
             assert_eq!(output["required"], json!(["success"]), "{name}");
         }
-        let read_only = ["_read", "_list", "_status", "lm_models"]
-            .iter()
-            .any(|suffix| name.ends_with(suffix));
+        let read_only = [
+            "_read",
+            "_list",
+            "_status",
+            "lm_models",
+            "fs_search",
+            "fs_stat",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix));
         assert_eq!(tool["annotations"]["readOnlyHint"], read_only, "{name}");
     }
     for destructive in [

@@ -83,7 +83,7 @@ fn web_ui_asset_path() -> Value {
 
 /// The OpenAPI 3.1 document.
 pub(crate) fn document(server_url: &str) -> Value {
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "mcp-lm-terminal",
@@ -215,7 +215,9 @@ pub(crate) fn document(server_url: &str) -> Value {
                     "models": {"type": "array", "items": {"type": "string"}}}}
             }
         }
-    })
+    });
+    super::files_openapi::add(&mut document);
+    document
 }
 
 /// The same document as OpenAPI 3.0.3: numeric `exclusiveMinimum` becomes the 3.0 boolean form.
