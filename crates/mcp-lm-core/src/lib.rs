@@ -31,6 +31,7 @@ mod lm_query;
 mod logs;
 mod output_window;
 mod query_dispatch;
+mod reverse_lines;
 mod service_error;
 mod services;
 mod status;

@@ -98,52 +98,54 @@ pub fn read_logs(
     let mut more = false;
     // Events at the cursor's time seen so far (newest first).
     let mut at_cursor = 0usize;
-    'files: for file in files {
-        let bytes = match std::fs::read(&file) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => {
-                return Err(ServiceError::new(
-                    500,
-                    "audit_unreadable",
-                    format!("cannot read the audit log {}: {e}", file.display()),
-                ));
-            }
-        };
-        let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-        lines.pop(); // after the last newline: empty, or a line not finished yet
-        for line in lines.into_iter().rev() {
+    for file in files {
+        // Enough events, or older than `since`: older files need not be read.
+        let mut done = false;
+        let outcome = crate::reverse_lines::lines_backwards(&file, |line| {
             let Ok(event) = serde_json::from_slice::<Value>(line) else {
-                continue;
+                return true;
             };
             if !event.is_object() {
-                continue;
+                return true;
             }
             let time = event["time"].as_str().unwrap_or("");
             if let Some(since) = filter.since.as_deref().filter(|s| !s.is_empty())
                 && time < since
             {
-                break 'files;
+                done = true;
+                return false;
             }
             if !filter.matches(&event) {
-                continue;
+                return true;
             }
             if let Some((cursor_time, seen)) = &cursor {
                 if time > cursor_time.as_str() {
-                    continue;
+                    return true;
                 }
                 if time == cursor_time.as_str() {
                     at_cursor += 1;
                     if at_cursor <= *seen {
-                        continue;
+                        return true;
                     }
                 }
             }
             if events.len() == limit {
                 more = true;
-                break 'files;
+                done = true;
+                return false;
             }
             events.push(event);
+            true
+        });
+        if let Err(e) = outcome {
+            return Err(ServiceError::new(
+                500,
+                "audit_unreadable",
+                format!("cannot read the audit log {}: {e}", file.display()),
+            ));
+        }
+        if done {
+            break;
         }
     }
     let next_cursor = if more {

@@ -2,17 +2,13 @@
 //! end of the file (and of the newest rotated one if needed), plus a cheap server summary
 //! (uptime, sessions, jobs, running commands, version) that does not probe the model servers.
 
-use std::{
-    fs::File,
-    io::{self, Read, Seek, SeekFrom},
-    path::{Path, PathBuf},
-};
+use std::path::Path;
 
 use axum::{
     Json,
     extract::{Query, State, rejection::QueryRejection},
 };
-use mcp_lm_core::ServiceError;
+use mcp_lm_core::{LogFilter, ServiceError, read_logs};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -22,10 +18,6 @@ use crate::{AppState, api_error::ApiError};
 const DEFAULT_LIMIT: usize = 100;
 /// The most events one call returns.
 const MAX_LIMIT: usize = 1000;
-/// Bytes read backwards per step.
-const BLOCK: u64 = 64 * 1024;
-/// The most bytes read from one file, whatever the line lengths.
-const MAX_READ: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ActivityQuery {
@@ -50,17 +42,11 @@ pub(crate) async fn activity(
     };
     let services = &state.services;
     let path = services.audit.path().map(Path::to_path_buf);
+    let keep = services.config.log.keep;
     let events = match path.clone() {
-        Some(path) => tokio::task::spawn_blocking(move || last_events(&path, limit))
+        Some(path) => tokio::task::spawn_blocking(move || last_events(&path, keep, limit))
             .await
-            .map_err(|e| ServiceError::new(500, "internal", e.to_string()))?
-            .map_err(|e| {
-                ServiceError::new(
-                    500,
-                    "audit_unreadable",
-                    format!("cannot read the audit log: {e}"),
-                )
-            })?,
+            .map_err(|e| ServiceError::new(500, "internal", e.to_string()))??,
         None => Vec::new(),
     };
     Ok(Json(json!({
@@ -77,67 +63,20 @@ pub(crate) async fn activity(
     })))
 }
 
-/// The last `limit` events of the log at `path`, oldest first, continuing into `path.1` (the
-/// newest rotated file) when the current one holds fewer. Lines that are not JSON are skipped.
-fn last_events(path: &Path, limit: usize) -> io::Result<Vec<Value>> {
-    let mut lines = last_lines(path, limit)?;
-    if lines.len() < limit {
-        let rotated = PathBuf::from(format!("{}.1", path.display()));
-        let mut older = last_lines(&rotated, limit - lines.len())?;
-        older.append(&mut lines);
-        lines = older;
-    }
-    Ok(lines
-        .iter()
-        .filter_map(|line| serde_json::from_slice::<Value>(line).ok())
-        .filter(Value::is_object)
-        .collect())
-}
-
-/// The last `limit` complete lines of a file (a missing file has none), reading blocks
-/// backwards from the end; a line still being written (no newline yet) is left out.
-fn last_lines(path: &Path, limit: usize) -> io::Result<Vec<Vec<u8>>> {
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
-    let mut file = match File::open(path) {
-        Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(error),
+/// The last `limit` events of the log at `path` and its `keep` rotated files, oldest first
+/// (read from the end of the files by [`read_logs`], the reader behind `/logs` too).
+fn last_events(path: &Path, keep: usize, limit: usize) -> Result<Vec<Value>, ServiceError> {
+    let filter = LogFilter {
+        limit: Some(limit),
+        ..LogFilter::default()
     };
-    let end = file.metadata()?.len();
-    let floor = end.saturating_sub(MAX_READ);
-    let mut start = end;
-    let mut blocks: Vec<Vec<u8>> = Vec::new();
-    let mut newlines = 0;
-    // One newline more than `limit` means the first of the wanted lines is complete.
-    while start > floor && newlines <= limit {
-        let from = start.saturating_sub(BLOCK).max(floor);
-        let mut block = vec![0; usize::try_from(start - from).unwrap_or(0)];
-        file.seek(SeekFrom::Start(from))?;
-        file.read_exact(&mut block)?;
-        newlines += block.iter().filter(|b| **b == b'\n').count();
-        blocks.push(block);
-        start = from;
-    }
-    let bytes: Vec<u8> = blocks.into_iter().rev().flatten().collect();
-    let mut pieces: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-    pieces.pop(); // after the last newline: empty, or a line not finished yet
-    if start > 0 && !pieces.is_empty() {
-        pieces.remove(0); // began before what was read
-    }
-    let skip = pieces.len().saturating_sub(limit);
-    Ok(pieces
-        .into_iter()
-        .skip(skip)
-        .filter(|line| !line.is_empty())
-        .map(<[u8]>::to_vec)
-        .collect())
+    let page = read_logs(Some(path), keep, &filter)?;
+    Ok(page["events"].as_array().cloned().unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
+    use std::{io::Write, path::PathBuf};
 
     use super::*;
 
@@ -164,22 +103,26 @@ mod tests {
         }
         text.push_str("{\"i\":5000,\"unfinish");
         let path = temp_file("big.jsonl", &text);
-        assert_eq!(numbers(&last_events(&path, 3).unwrap()), [4997, 4998, 4999]);
-        let many = last_events(&path, 1000).unwrap();
+        assert_eq!(
+            numbers(&last_events(&path, 1, 3).unwrap()),
+            [4997, 4998, 4999]
+        );
+        let many = last_events(&path, 1, 1000).unwrap();
         assert_eq!(many.len(), 1000);
         assert_eq!(many[0]["i"], 4000);
-        assert_eq!(last_events(&path, 0).unwrap().len(), 0);
-        assert_eq!(last_events(&path, 6000).unwrap().len(), 5000);
+        assert_eq!(last_events(&path, 1, 0).unwrap().len(), 0);
+        let small = temp_file("small.jsonl", "{\"i\":1}\n{\"i\":2}\n{\"i\":3}\n");
+        assert_eq!(last_events(&small, 1, 10).unwrap().len(), 3);
     }
 
     #[test]
     fn continues_into_the_rotated_file_and_skips_junk() {
         let path = temp_file("rot.jsonl", "{\"i\":3}\n{\"i\":4}\n");
         temp_file("rot.jsonl.1", "{\"i\":1}\nnot json\n{\"i\":2}\n");
-        assert_eq!(numbers(&last_events(&path, 10).unwrap()), [1, 2, 3, 4]);
-        assert_eq!(numbers(&last_events(&path, 2).unwrap()), [3, 4]);
+        assert_eq!(numbers(&last_events(&path, 1, 10).unwrap()), [1, 2, 3, 4]);
+        assert_eq!(numbers(&last_events(&path, 1, 2).unwrap()), [3, 4]);
         assert!(
-            last_events(Path::new("/nonexistent/audit.jsonl"), 5)
+            last_events(Path::new("/nonexistent/audit.jsonl"), 1, 5)
                 .unwrap()
                 .is_empty()
         );
