@@ -152,11 +152,16 @@ impl Peer {
 
 /// A line of terminal output that shows as `expected`: the terminal ends lines with `\r\n`,
 /// and the shell may put control sequences and a carriage return before the output.
+/// `true` if a line shows `expected`, alone or after a prompt: input typed before the shell's
+/// first prompt is echoed by the terminal first, so the answer can follow a prompt (`# 42`).
 fn has_line(text: &str, expected: &str) -> bool {
     text.lines().any(|line| {
         let line = line.trim_end_matches('\r');
-        let shown = line.rsplit('\r').next().unwrap_or(line);
-        strip_csi(shown) == expected
+        let shown = strip_csi(line.rsplit('\r').next().unwrap_or(line));
+        shown == expected
+            || shown
+                .strip_suffix(expected)
+                .is_some_and(|prompt| prompt.trim_end().ends_with(['$', '#', '>', '%']))
     })
 }
 
@@ -335,13 +340,14 @@ async fn the_read_cursor_returns_only_new_output_and_pages() {
     let (first, cursor) = peer.read_until(&id, 0, |text| has_line(text, "42")).await;
     assert!(first.contains("6*7"));
 
+    let tail = "z".repeat(80);
     peer.ok(
         "terminal_session_send",
-        json!({"id": id, "input": "echo $((7*8))", "enter": true}),
+        json!({"id": id, "input": format!("echo $((7*8)) {tail}"), "enter": true}),
     )
     .await;
     let (second, end) = peer
-        .read_until(&id, cursor, |text| has_line(text, "56"))
+        .read_until(&id, cursor, |text| has_line(text, &format!("56 {tail}")))
         .await;
     assert!(
         !second.contains("6*7"),
@@ -364,7 +370,9 @@ async fn the_read_cursor_returns_only_new_output_and_pages() {
         }
     }
 
-    // Everything from 0, in pages of 64 bytes, is the same as in one read.
+    // Everything from 0, in pages of 64 bytes (the smallest allowed), is the same as in one
+    // read. (The second command has a long tail so that there are several pages even with
+    // `/bin/sh`'s two-byte prompt.)
     let all = peer
         .ok("terminal_session_read", json!({"id": id, "since": 0}))
         .await;
@@ -397,7 +405,7 @@ async fn the_read_cursor_returns_only_new_output_and_pages() {
         .ok("terminal_session_read", json!({"id": id, "max_bytes": 64}))
         .await;
     assert_eq!(tail["next"], total);
-    assert!(tail["since"].as_u64().unwrap() >= total - 64);
+    assert!(tail["since"].as_u64().unwrap() >= total.saturating_sub(64));
     assert!(
         all["text"]
             .as_str()

@@ -78,6 +78,11 @@ fn live_processes() -> impl Iterator<Item = (u32, ProcStat)> {
 /// The pids of the live processes of session `sid` (Linux: from `/proc`; elsewhere: empty,
 /// callers also signal the groups they know).
 pub(crate) fn session_members(sid: u32) -> Vec<u32> {
+    // Session 0 is what `/proc` shows for processes whose session leader is outside our PID
+    // namespace (ourselves included, in some sandboxes): never a session we started.
+    if sid == 0 {
+        return Vec::new();
+    }
     live_processes()
         .filter(|(_, stat)| stat.session == sid)
         .map(|(pid, _)| pid)
@@ -153,11 +158,25 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[test]
     fn reads_our_own_stat() {
+        // Compared with the system calls rather than with 0: inside a PID namespace whose
+        // session leader lives outside it (as in some CI sandboxes), both report session 0.
         let stat = proc_stat(std::process::id()).unwrap();
-        assert!(
-            stat.ppid > 0 && stat.pgrp > 0 && stat.session > 0,
+        assert_eq!(
+            i64::from(stat.pgrp),
+            i64::from(nix::unistd::getpgrp().as_raw()),
             "{stat:?}"
         );
+        assert_eq!(
+            i64::from(stat.session),
+            i64::from(nix::unistd::getsid(None).unwrap().as_raw()),
+            "{stat:?}"
+        );
+        assert_eq!(
+            i64::from(stat.ppid),
+            i64::from(nix::unistd::getppid().as_raw()),
+            "{stat:?}"
+        );
+        assert!(matches!(stat.state, 'R' | 'S' | 'D'), "{stat:?}");
         assert!(proc_stat(u32::MAX).is_none());
     }
 
