@@ -9,8 +9,8 @@ use crate::EnvPolicy;
 
 /// The program, directory, environment, size and buffers of a terminal [`Session`].
 ///
-/// The program defaults to `$SHELL`, or `/bin/sh` when unset (`%COMSPEC%` or `cmd.exe` on
-/// Windows), started without arguments, so as an interactive but not a login shell. The
+/// The program defaults to `$SHELL`, or when unset the user's login shell, or `/bin/sh`
+/// (`%COMSPEC%` or `cmd.exe` on Windows), started without arguments, so as an interactive but not a login shell. The
 /// environment follows an [`EnvPolicy`] like one-shot commands, plus `TERM` (default
 /// `xterm-256color`). `Debug` shows variable names only.
 ///
@@ -128,8 +128,10 @@ impl PtyConfig {
         self
     }
 
-    /// The program that will run: the configured one, else `$SHELL`, else `/bin/sh`
-    /// (`%COMSPEC%`, else `cmd.exe`, on Windows).
+    /// The program that will run: the configured one, else `$SHELL`, else the user's login
+    /// shell from the password database (so that a server started without `$SHELL`, as by a
+    /// service manager, still opens the user's own shell), else `/bin/sh` (`%COMSPEC%`, else
+    /// `cmd.exe`, on Windows). The same order as tmux.
     #[must_use]
     pub fn resolved_program(&self) -> PathBuf {
         if let Some(program) = &self.program {
@@ -142,7 +144,7 @@ impl PtyConfig {
         };
         match std::env::var_os(variable) {
             Some(shell) if !shell.is_empty() => PathBuf::from(shell),
-            _ => PathBuf::from(fallback),
+            _ => login_shell().unwrap_or_else(|| PathBuf::from(fallback)),
         }
     }
 
@@ -186,6 +188,18 @@ impl fmt::Debug for PtyConfig {
     }
 }
 
+/// The current user's login shell from the password database, if it names an existing file.
+#[cfg(unix)]
+fn login_shell() -> Option<PathBuf> {
+    let user = nix::unistd::User::from_uid(nix::unistd::getuid()).ok()??;
+    (!user.shell.as_os_str().is_empty() && user.shell.is_file()).then_some(user.shell)
+}
+
+#[cfg(not(unix))]
+fn login_shell() -> Option<PathBuf> {
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +222,24 @@ mod tests {
                 .as_os_str()
                 .is_empty()
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_login_shell_is_the_one_in_etc_passwd() {
+        let uid = nix::unistd::getuid().to_string();
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        let listed = passwd
+            .lines()
+            .map(|line| line.split(':').collect::<Vec<_>>())
+            .find(|fields| fields.len() == 7 && fields[2] == uid)
+            .map(|fields| PathBuf::from(fields[6]))
+            .filter(|shell| shell.is_file());
+        // Users from elsewhere (LDAP, NSS modules) are not in the file: then only check that
+        // whatever is found exists.
+        match listed {
+            Some(shell) => assert_eq!(login_shell(), Some(shell)),
+            None => assert!(login_shell().is_none_or(|shell| shell.is_file())),
+        }
     }
 }
