@@ -135,6 +135,8 @@ async fn tools_over_stdio_with_progress_and_a_clean_exit_at_eof() {
     let mut host = Host::start(&lm.url());
     let init = host.initialize();
     assert_eq!(init["result"]["serverInfo"]["name"], "mcp-lm-terminal");
+    // Pipes, as Python's SDK gives them, are read and written through the reactor.
+    assert!(nonblocking(host.child.id(), 0) && nonblocking(host.child.id(), 1));
 
     host.send(&json!({"jsonrpc":"2.0","id":1,"method":"tools/list"}));
     let list = host.recv();
@@ -235,4 +237,124 @@ async fn cancellation_and_sigterm_kill_the_commands() {
         processes_matching("sleep 3212").is_empty(),
         "SIGTERM left the command running"
     );
+}
+
+/// The binary with stdin and stdout given by the caller, the environment of [`Host::start`].
+fn spawn_with(stdin: Stdio, stdout: Stdio, dir: &std::path::Path) -> Child {
+    std::fs::create_dir_all(dir).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_mcp-lm-stdio"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir)
+        .env("MCP_LM_LMSTUDIO_HOST", "http://127.0.0.1:9")
+        .env("MCP_LM_LOG_AUDIT_PATH", dir.join("audit.jsonl"))
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"test","version":"0"}}}"#;
+
+/// Node's `child_process` (Claude Desktop, the Inspector) hands its children Unix sockets, not
+/// pipes, as stdin and stdout: the same protocol over them, and a clean exit when the host
+/// shuts its side.
+#[test]
+fn unix_sockets_as_stdin_and_stdout() {
+    use std::os::unix::net::UnixStream;
+
+    let dir = std::env::temp_dir().join(format!("mcp-lm-stdio-socket-{}", std::process::id()));
+    let (ours_in, theirs_in) = UnixStream::pair().unwrap();
+    let (ours_out, theirs_out) = UnixStream::pair().unwrap();
+    let mut child = spawn_with(
+        Stdio::from(std::os::fd::OwnedFd::from(theirs_in)),
+        Stdio::from(std::os::fd::OwnedFd::from(theirs_out)),
+        &dir,
+    );
+    ours_out
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut writer = &ours_in;
+    let mut reader = BufReader::new(&ours_out);
+    let mut line = String::new();
+    writeln!(writer, "{INITIALIZE}").unwrap();
+    reader.read_line(&mut line).unwrap();
+    let init: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(init["result"]["serverInfo"]["name"], "mcp-lm-terminal");
+    // Served through the reactor, not blocking threads: the sockets were made non-blocking.
+    assert!(nonblocking(child.id(), 0) && nonblocking(child.id(), 1));
+    for id in 1..=50 {
+        writeln!(
+            writer,
+            r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"terminal_run","arguments":{{"cmd":"echo socket-{id}"}}}}}}"#
+        )
+        .unwrap();
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        let answer: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(answer["id"], id);
+        assert_eq!(
+            answer["result"]["structuredContent"]["stdout"],
+            format!("socket-{id}\n")
+        );
+    }
+    ours_in.shutdown(std::net::Shutdown::Write).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no exit after the host's EOF");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Stdin from a file and stdout to a file (a script, a replay): read on a blocking thread,
+/// every request answered, exit at the end of the file.
+#[test]
+fn regular_files_as_stdin_and_stdout() {
+    let dir = std::env::temp_dir().join(format!("mcp-lm-stdio-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let requests = format!(
+        "{INITIALIZE}\n{}\n{}\n",
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#
+    );
+    std::fs::write(dir.join("in.jsonl"), requests).unwrap();
+    let input = std::fs::File::open(dir.join("in.jsonl")).unwrap();
+    let output = std::fs::File::create(dir.join("out.jsonl")).unwrap();
+    let mut child = spawn_with(Stdio::from(input), Stdio::from(output), &dir.join("home"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no exit at the end of the file");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    let written = std::fs::read_to_string(dir.join("out.jsonl")).unwrap();
+    let answers: Vec<Value> = written
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2, "{written}");
+    assert_eq!(answers[0]["id"], 0);
+    assert_eq!(answers[1], json!({"jsonrpc": "2.0", "id": 1, "result": {}}));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `true` if descriptor `fd` of process `pid` has `O_NONBLOCK` (from `/proc/<pid>/fdinfo`).
+fn nonblocking(pid: u32, fd: u32) -> bool {
+    let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}")).unwrap();
+    let flags = info
+        .lines()
+        .find_map(|line| line.strip_prefix("flags:"))
+        .map(|octal| u32::from_str_radix(octal.trim(), 8).unwrap())
+        .unwrap();
+    flags & 0o4000 != 0
 }

@@ -204,8 +204,11 @@ async fn terminal_run(
     let run = services.terminal_run(&request, "mcp", None, None);
     tokio::pin!(run);
     // Progress every second while the command runs (only sent when the client asked for it).
-    let mut ticker = tokio::time::interval(Duration::from_secs(1));
-    ticker.tick().await;
+    // The first tick a second from now: awaiting an interval's immediate first tick costs up
+    // to a millisecond (the timer rounds the deadline up to its next 1 ms slot), which was
+    // most of what `terminal_run("echo hi")` added to the spawn itself.
+    let second = Duration::from_secs(1);
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
     let outcome = loop {
         tokio::select! {
             outcome = &mut run => break outcome,
