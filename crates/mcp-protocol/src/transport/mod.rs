@@ -4,3 +4,5 @@
 pub(crate) mod http;
 #[cfg(feature = "stdio")]
 pub(crate) mod stdio;
+#[cfg(feature = "stdio")]
+mod stdio_fds;

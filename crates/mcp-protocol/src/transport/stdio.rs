@@ -31,7 +31,12 @@ const EOF_GRACE: Duration = Duration::from_secs(2);
 /// # Cancel safety
 /// Dropping the future stops serving; requests being handled are dropped with it.
 pub async fn serve_stdio(server: Server) -> Result<(), Error> {
-    serve_io(server, tokio::io::stdin(), tokio::io::stdout()).await
+    serve_io(
+        server,
+        super::stdio_fds::stdin(),
+        super::stdio_fds::stdout(),
+    )
+    .await
 }
 
 /// Serves `server` on any reader and writer (a pipe, a socket, a test's in-memory duplex).
