@@ -63,15 +63,23 @@ wait_port() {
 }
 
 token="ui-test-token-0123456789abcdefghijklmnop"
-lm_port="$(free_port)"; server_port="$(free_port)"
+lm_port="$(free_port)"
 python3 "$root/bins/mcp-lm-http/tests/interop/fake_lm_studio.py" "$lm_port" & pids+=($!)
 wait_port "$lm_port"
-mkdir -p "$work/home"
-env -i PATH="$PATH" HOME="$work/home" XDG_CONFIG_HOME="$work/config" \
-  MCP_LM_API_TOKEN="$token" MCP_LM_LMSTUDIO_HOST="http://127.0.0.1:$lm_port" \
-  MCP_LM_LOG_AUDIT_PATH="$work/audit.jsonl" MCP_LM_TERMINAL_SHELL=/bin/sh \
-  "$binary" --port "$server_port" --log-level warn 2> "$work/server.log" & pids+=($!)
-wait_port "$server_port"
+# A fresh server for each attempt (the suite expects no sessions but its own).
+start_server() {
+  server_port="$(free_port)"
+  rm -rf "$work/home" "$work/config" "$work/audit.jsonl"
+  mkdir -p "$work/home"
+  env -i PATH="$PATH" HOME="$work/home" XDG_CONFIG_HOME="$work/config" \
+    MCP_LM_API_TOKEN="$token" MCP_LM_LMSTUDIO_HOST="http://127.0.0.1:$lm_port" \
+    MCP_LM_LOG_AUDIT_PATH="$work/audit.jsonl" MCP_LM_TERMINAL_SHELL=/bin/sh \
+    "$binary" --port "$server_port" --log-level warn 2> "$work/server.log" &
+  server_pid=$!
+  pids+=("$server_pid")
+  wait_port "$server_port"
+}
+start_server
 
 echo "=== mcp-lm-http web UI: page weight (gzip -9)"
 total=0; total_gz=0
@@ -85,14 +93,32 @@ printf '  %-22s %8d bytes  %7d gzip\n' "total" "$total" "$total_gz"
 echo "=== mcp-lm-http web UI: headless Chromium"
 shots="$root/target/ui-screenshots"
 mkdir -p "$shots"
+run_suite() {
+  UI_URL="http://127.0.0.1:$server_port" UI_TOKEN="$token" UI_SHOTS="$shots" UI_CHROMIUM="$chromium" \
+    UI_NODE_MODULES="$node_dir/node_modules" UI_AUDIT="$work/audit.jsonl" \
+    node "$here/ui.test.mjs"
+}
 set +e
-UI_URL="http://127.0.0.1:$server_port" UI_TOKEN="$token" UI_SHOTS="$shots" UI_CHROMIUM="$chromium" \
-  UI_NODE_MODULES="$node_dir/node_modules" UI_AUDIT="$work/audit.jsonl" \
-  node "$here/ui.test.mjs"
+run_suite
 status=$?
 set -e
 if [[ $status -ne 0 ]]; then
   echo "--- server log"; tail -n 40 "$work/server.log" >&2 || true
+  # One more attempt on a fresh server, as nextest retries a Rust test once: a browser on two
+  # busy cores has rare timing failures. Said loudly, so that a flaky scenario is seen.
+  echo "!!! FLAKY?: the UI suite failed; running it once more on a fresh server"
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  start_server
+  set +e
+  run_suite
+  status=$?
+  set -e
+  if [[ $status -eq 0 ]]; then
+    echo "!!! FLAKY: the UI suite passed on its second attempt (see the failure above)"
+  else
+    echo "--- server log"; tail -n 40 "$work/server.log" >&2 || true
+  fi
 fi
 echo "screenshots: $shots"
 exit $status

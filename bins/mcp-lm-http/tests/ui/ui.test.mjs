@@ -33,6 +33,19 @@ async function scenario(name, body) {
   } catch (error) {
     failed += 1;
     console.log(`FAIL ${name}: ${error && error.stack ? error.stack : error}`);
+    const file = `failed-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
+    await shot(file).then(() => console.log(`     screenshot: ${file}.png`), () => {});
+    // The state of the tabs and panels, to tell a timing problem from a layout one.
+    const state = await page.evaluate(() => ({
+      view: location.hash,
+      tabs: [...document.querySelectorAll('#tabs [role=tab]')].map((t) => `${t.innerText.trim()}|${t.getAttribute('aria-selected')}|${t.className}`),
+      panels: [...document.querySelectorAll('#terminals .term-panel')].map((p) => {
+        const screen = p.querySelector('.xterm-screen');
+        const box = (el) => (el ? (({ width, height }) => `${Math.round(width)}x${Math.round(height)}`)(el.getBoundingClientRect()) : 'none');
+        return `hidden=${p.hidden} panel=${box(p)} screen=${box(screen)}`;
+      }),
+    })).catch((e) => `unavailable: ${e}`);
+    console.log(`     DOM: ${JSON.stringify(state)}`);
   }
 }
 
