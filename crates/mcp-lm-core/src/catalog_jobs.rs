@@ -18,9 +18,6 @@ use crate::output_window::{Window, window};
 use crate::service_error::parse_args;
 use crate::{ServiceError, Services};
 
-/// How often a waiting read looks at the job.
-const POLL: Duration = Duration::from_millis(20);
-
 /// Adds the job tools to `builder`.
 pub(crate) fn register(builder: ServerBuilder, services: &Services) -> ServerBuilder {
     builder
@@ -235,7 +232,7 @@ async fn read(services: Services, args: Value, cx: RequestContext) -> Result<Val
 }
 
 /// Waits until the job has output after `since` or has ended, the call is cancelled or
-/// `wait` has passed.
+/// `wait` has passed (woken by the output itself).
 async fn wait_for_output(
     services: &Services,
     id: &JobId,
@@ -243,17 +240,9 @@ async fn wait_for_output(
     wait: Duration,
     cx: &RequestContext,
 ) -> Result<(), ServiceError> {
-    let deadline = tokio::time::Instant::now() + wait;
-    loop {
-        let info = services.sessions.job_info(id).map_err(terminal_failure)?;
-        let now = tokio::time::Instant::now();
-        if !info.running || info.total_bytes > since || now >= deadline {
-            return Ok(());
-        }
-        tokio::select! {
-            () = tokio::time::sleep(POLL.min(deadline - now)) => {}
-            () = cx.cancelled() => return Ok(()),
-        }
+    tokio::select! {
+        waited = services.sessions.wait_job_output(id, since, wait) => waited.map_err(terminal_failure),
+        () = cx.cancelled() => Ok(()),
     }
 }
 

@@ -94,6 +94,8 @@ pub(crate) struct Job {
     log: Mutex<ByteRing>,
     state: Mutex<JobState>,
     done: watch::Sender<bool>,
+    /// Bytes written to the log so far, for readers waiting on new output.
+    written: watch::Sender<u64>,
     kill: CancellationToken,
 }
 
@@ -126,12 +128,18 @@ impl Job {
                 ..JobState::default()
             }),
             done: watch::channel(false).0,
+            written: watch::channel(0).0,
             kill,
         }
     }
 
     pub(crate) fn append(&self, data: &[u8]) {
-        lock(&self.log).push(data);
+        let total = {
+            let mut log = lock(&self.log);
+            log.push(data);
+            log.total()
+        };
+        self.written.send_replace(total);
     }
 
     /// Records the end of the job; `output` is the runner's result (its capture is empty:
@@ -171,6 +179,20 @@ impl Job {
             Some(limit) => drop(tokio::time::timeout(limit, ended).await),
             None => drop(ended.await),
         }
+    }
+
+    /// Waits until more than `since` bytes have been written or the job has ended, at most
+    /// `limit`.
+    pub(crate) async fn output_after(&self, since: u64, limit: Duration) {
+        let mut written = self.written.subscribe();
+        let mut done = self.done.subscribe();
+        let wait = async {
+            tokio::select! {
+                _ = written.wait_for(|total| *total > since) => {}
+                _ = done.wait_for(|done| *done) => {}
+            }
+        };
+        drop(tokio::time::timeout(limit, wait).await);
     }
 
     pub(crate) fn info(&self) -> JobInfo {

@@ -345,6 +345,23 @@ impl SessionManager {
         Ok(self.job(id.as_str())?.read(since))
     }
 
+    /// Waits until job `id` has written more than `since` bytes (a cursor from
+    /// [`read_job`](Self::read_job)) or has ended, at most `limit`; then `read_job` has
+    /// something new, unless the time ran out. Woken by the output itself, not by polling.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::JobNotFound`].
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe (it only observes).
+    pub async fn wait_job_output(&self, id: &JobId, since: u64, limit: Duration) -> Result<()> {
+        let job = self.job(id.as_str())?;
+        job.output_after(since, limit).await;
+        Ok(())
+    }
+
     /// The job's state.
     ///
     /// # Errors

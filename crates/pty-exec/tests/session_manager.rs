@@ -260,6 +260,56 @@ async fn a_job_has_its_own_time_limit() {
 }
 
 #[tokio::test]
+async fn waiting_for_job_output_wakes_on_output_end_or_time() {
+    let manager = manager();
+    let job = manager
+        .start_job(Command::new(
+            "sleep 0.3; printf first; sleep 0.3; printf second",
+        ))
+        .await
+        .unwrap();
+    // Woken by the first output, long before the limit.
+    let began = std::time::Instant::now();
+    manager
+        .wait_job_output(&job, 0, Duration::from_secs(20))
+        .await
+        .unwrap();
+    let waited = began.elapsed();
+    assert!(waited < Duration::from_secs(5), "{waited:?}");
+    let first = manager.read_job(&job, 0).unwrap();
+    assert_eq!(first.text, "first");
+    // Nothing after the cursor within 50 ms: back at the limit, nothing new.
+    let began = std::time::Instant::now();
+    manager
+        .wait_job_output(&job, first.next, Duration::from_millis(50))
+        .await
+        .unwrap();
+    assert!(began.elapsed() >= Duration::from_millis(45));
+    // Then the rest.
+    manager
+        .wait_job_output(&job, first.next, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(manager.read_job(&job, first.next).unwrap().text, "second");
+    // An ended job answers at once, even with nothing new.
+    let info = within("job", manager.wait_job(&job)).await.unwrap();
+    let began = std::time::Instant::now();
+    manager
+        .wait_job_output(&job, info.total_bytes, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert!(began.elapsed() < Duration::from_secs(1));
+    let unknown: JobId = "j-unknown".parse().unwrap();
+    assert!(matches!(
+        manager
+            .wait_job_output(&unknown, 0, Duration::from_secs(1))
+            .await
+            .unwrap_err(),
+        Error::JobNotFound { .. }
+    ));
+}
+
+#[tokio::test]
 async fn job_errors() {
     let manager = SessionManager::new(
         ManagerConfig::default()
