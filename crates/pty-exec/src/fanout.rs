@@ -1,5 +1,7 @@
 //! Distribution of a terminal's output: the scrollback ring, the stream decoder, and one
-//! bounded queue per subscriber. Fed by the session's reader thread.
+//! bounded queue per subscriber. Fed by the session's reader thread, which waits (up to the
+//! configured `output_wait`) for a subscriber whose queue is full: flow control back to the
+//! program, as a slow real terminal gives.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -77,7 +79,11 @@ impl Activity {
 #[derive(Debug)]
 pub(crate) struct Fanout {
     state: Mutex<FanoutState>,
+    /// Held for a whole `publish` (including its waits) and by `finish`, so that the exit
+    /// comes after all the output read before it.
+    publishing: Mutex<()>,
     subscriber_buffer_bytes: usize,
+    output_wait: Duration,
     pub(crate) activity: Activity,
 }
 
@@ -90,7 +96,11 @@ struct FanoutState {
 }
 
 impl Fanout {
-    pub(crate) fn new(scrollback_bytes: usize, subscriber_buffer_bytes: usize) -> Self {
+    pub(crate) fn new(
+        scrollback_bytes: usize,
+        subscriber_buffer_bytes: usize,
+        output_wait: Duration,
+    ) -> Self {
         Self {
             state: Mutex::new(FanoutState {
                 decoder: Utf8Decoder::default(),
@@ -98,25 +108,45 @@ impl Fanout {
                 queues: Vec::new(),
                 exit: None,
             }),
+            publishing: Mutex::new(()),
             subscriber_buffer_bytes,
+            output_wait,
             activity: Activity::new(),
         }
     }
 
-    /// Records output read from the terminal and hands it to every subscriber.
+    /// Records output read from the terminal and hands it to every subscriber, waiting up to
+    /// `output_wait` for those whose queue is full (blocking: called by the reader thread).
     pub(crate) fn publish(&self, data: &[u8]) {
-        let mut state = lock(&self.state);
-        let text = state.decoder.decode(data);
-        state.scrollback.push(data);
-        if !state.queues.is_empty() {
+        let _publishing = lock(&self.publishing);
+        let (chunk, queues) = {
+            let mut state = lock(&self.state);
+            let text = state.decoder.decode(data);
+            state.scrollback.push(data);
+            if state.queues.is_empty() || state.exit.is_some() {
+                return;
+            }
             let chunk = OutputChunk::new(Bytes::copy_from_slice(data), Arc::from(text));
-            state.queues.retain(|queue| queue.push_output(&chunk));
+            (chunk, state.queues.clone())
+        };
+        // Queues are filled outside the state lock: a subscriber attaching meanwhile gets
+        // this chunk in its snapshot, not in its queue (it was not in the list taken above).
+        let deadline = (!self.output_wait.is_zero()).then(|| Instant::now() + self.output_wait);
+        let mut gone = false;
+        for queue in &queues {
+            gone |= !queue.push_output(&chunk, deadline);
+        }
+        if gone {
+            lock(&self.state)
+                .queues
+                .retain(|queue| !queue.is_detached());
         }
         // Output is not activity: a detached session that keeps printing is still idle.
     }
 
     /// Publishes the exit: the last event of every subscription, present and future.
     pub(crate) fn finish(&self, status: ExitStatus) {
+        let _publishing = lock(&self.publishing);
         let mut state = lock(&self.state);
         if state.exit.is_some() {
             return;
@@ -127,7 +157,10 @@ impl Fanout {
         drop(state);
         for queue in queues {
             if !rest.is_empty() {
-                queue.push_output(&OutputChunk::new(Bytes::new(), Arc::from(rest.as_str())));
+                queue.push_output(
+                    &OutputChunk::new(Bytes::new(), Arc::from(rest.as_str())),
+                    None,
+                );
             }
             queue.push_exit(status);
         }
@@ -162,7 +195,7 @@ mod tests {
 
     #[test]
     fn subscribers_get_output_after_their_snapshot_then_the_exit() {
-        let fanout = Arc::new(Fanout::new(1024, 1024));
+        let fanout = Arc::new(Fanout::new(1024, 1024, Duration::ZERO));
         fanout.publish(b"before ");
         let (snapshot, mut subscription) = fanout.attach();
         assert_eq!(snapshot.text, "before ");
@@ -190,7 +223,7 @@ mod tests {
 
     #[test]
     fn an_incomplete_character_at_exit_is_flushed() {
-        let fanout = Arc::new(Fanout::new(1024, 1024));
+        let fanout = Arc::new(Fanout::new(1024, 1024, Duration::ZERO));
         let (_, mut subscription) = fanout.attach();
         fanout.publish(b"a\xe2\x82");
         fanout.finish(ExitStatus::from_code(0));

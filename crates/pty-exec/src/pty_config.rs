@@ -41,12 +41,13 @@ pub struct PtyConfig {
     pub(crate) rows: u16,
     pub(crate) scrollback_bytes: usize,
     pub(crate) subscriber_buffer_bytes: usize,
+    pub(crate) output_wait: Duration,
     pub(crate) close_grace: Duration,
 }
 
 impl Default for PtyConfig {
-    /// The user's shell, 80×24, 256 KiB of scrollback, 1 MiB per subscriber, 500 ms between
-    /// `SIGHUP` and `SIGKILL` on close.
+    /// The user's shell, 80×24, 256 KiB of scrollback, 1 MiB per subscriber, output waiting
+    /// up to 2 s for a full subscriber, 500 ms between `SIGHUP` and `SIGKILL` on close.
     fn default() -> Self {
         Self {
             program: None,
@@ -59,6 +60,7 @@ impl Default for PtyConfig {
             rows: 24,
             scrollback_bytes: 256 * 1024,
             subscriber_buffer_bytes: 1 << 20,
+            output_wait: Duration::from_secs(2),
             close_grace: Duration::from_millis(500),
         }
     }
@@ -119,6 +121,17 @@ impl PtyConfig {
     /// at least 1).
     pub fn subscriber_buffer_bytes(mut self, bytes: usize) -> Self {
         self.subscriber_buffer_bytes = bytes.max(1);
+        self
+    }
+
+    /// Flow control: how long the terminal's output may wait for a subscriber whose buffer
+    /// is full (default 2 s). Meanwhile the session stops reading the terminal, so the program
+    /// blocks on its writes as with a slow real terminal, and nothing is lost. A subscriber
+    /// that does not make room in time is skipped from then on (it gets
+    /// [`SessionEvent::Lagged`](crate::SessionEvent::Lagged) for what it misses) until it has
+    /// caught up with its queue. `Duration::ZERO` never waits: a full subscriber lags at once.
+    pub fn output_wait(mut self, wait: Duration) -> Self {
+        self.output_wait = wait;
         self
     }
 
@@ -183,6 +196,7 @@ impl fmt::Debug for PtyConfig {
             .field("rows", &self.rows)
             .field("scrollback_bytes", &self.scrollback_bytes)
             .field("subscriber_buffer_bytes", &self.subscriber_buffer_bytes)
+            .field("output_wait", &self.output_wait)
             .field("close_grace", &self.close_grace)
             .finish()
     }

@@ -161,6 +161,7 @@ impl Session {
         let fanout = Arc::new(Fanout::new(
             config.scrollback_bytes,
             config.subscriber_buffer_bytes,
+            config.output_wait,
         ));
         let (exit_tx, exit_rx) = watch::channel(None);
         let (input_tx, input_rx) = mpsc::channel(INPUT_QUEUE);

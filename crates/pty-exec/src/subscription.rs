@@ -2,7 +2,8 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures_util::Stream;
@@ -68,7 +69,10 @@ pub enum SessionEvent {
 /// One subscriber's bounded queue, filled by the session's reader thread.
 pub(crate) struct SubscriberQueue {
     state: Mutex<QueueState>,
+    /// Wakes the subscriber: an event was queued.
     notify: Notify,
+    /// Wakes the publisher waiting for room: an event was taken, or the subscriber left.
+    space: Condvar,
     capacity: usize,
 }
 
@@ -80,6 +84,9 @@ struct QueueState {
     closed: bool,
     /// The subscription was dropped: the publisher forgets this queue.
     detached: bool,
+    /// The publisher gave up waiting for room: it does not wait for this queue again until
+    /// the subscriber has emptied it.
+    lagging: bool,
 }
 
 impl SubscriberQueue {
@@ -90,36 +97,62 @@ impl SubscriberQueue {
                 bytes: 0,
                 closed: false,
                 detached: false,
+                lagging: false,
             }),
             notify: Notify::new(),
+            space: Condvar::new(),
             capacity,
         }
     }
 
-    /// Queues output, or counts it as missed when the queue is full. Returns `false` when
-    /// the subscriber is gone.
-    pub(crate) fn push_output(&self, chunk: &OutputChunk) -> bool {
-        let mut state = lock(&self.state);
-        if state.detached {
-            return false;
-        }
-        if state.closed {
-            return true;
-        }
+    /// Queues output. When the queue is full, waits for room until `deadline` (if any, and
+    /// unless this queue already made the publisher wait in vain), else counts the output as
+    /// missed. Returns `false` when the subscriber is gone.
+    pub(crate) fn push_output(&self, chunk: &OutputChunk, deadline: Option<Instant>) -> bool {
         let len = chunk.data.len();
-        if state.bytes + len <= self.capacity || state.events.is_empty() {
-            state.bytes += len;
-            state.events.push_back(SessionEvent::Output(chunk.clone()));
-        } else if let Some(SessionEvent::Lagged { missed_bytes }) = state.events.back_mut() {
-            *missed_bytes += len as u64;
-        } else {
-            state.events.push_back(SessionEvent::Lagged {
-                missed_bytes: len as u64,
-            });
+        let mut state = lock(&self.state);
+        loop {
+            if state.detached {
+                return false;
+            }
+            if state.closed {
+                return true;
+            }
+            if state.bytes + len <= self.capacity || state.events.is_empty() {
+                state.bytes += len;
+                state.events.push_back(SessionEvent::Output(chunk.clone()));
+                break;
+            }
+            let left = deadline.and_then(|d| d.checked_duration_since(Instant::now()));
+            match left {
+                Some(left) if !state.lagging && !left.is_zero() => {
+                    state = self
+                        .space
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                }
+                _ => {
+                    state.lagging |= deadline.is_some();
+                    if let Some(SessionEvent::Lagged { missed_bytes }) = state.events.back_mut() {
+                        *missed_bytes += len as u64;
+                    } else {
+                        state.events.push_back(SessionEvent::Lagged {
+                            missed_bytes: len as u64,
+                        });
+                    }
+                    break;
+                }
+            }
         }
         drop(state);
         self.notify.notify_one();
         true
+    }
+
+    /// `true` once the subscription was dropped.
+    pub(crate) fn is_detached(&self) -> bool {
+        lock(&self.state).detached
     }
 
     /// Queues the final event (never dropped, whatever the queue holds).
@@ -141,6 +174,11 @@ impl SubscriberQueue {
                 if let SessionEvent::Output(chunk) = &event {
                     state.bytes -= chunk.data.len();
                 }
+                if state.events.is_empty() {
+                    state.lagging = false;
+                }
+                drop(state);
+                self.space.notify_one();
                 Ok(Some(event))
             }
             None if state.closed => Err(()),
@@ -152,6 +190,8 @@ impl SubscriberQueue {
         let mut state = lock(&self.state);
         state.detached = true;
         state.events.clear();
+        drop(state);
+        self.space.notify_one();
     }
 }
 
@@ -166,8 +206,11 @@ impl fmt::Debug for SubscriberQueue {
 /// Receives [`SessionEvent`]s in order, through [`recv`](Self::recv) or as a [`Stream`]
 /// ([`into_stream`](Self::into_stream)), ending with [`SessionEvent::Exited`]. Its queue
 /// is bounded ([`PtyConfig::subscriber_buffer_bytes`](crate::PtyConfig::subscriber_buffer_bytes)):
-/// a subscriber that does not keep up gets a [`SessionEvent::Lagged`] in place of what it
-/// missed, and never makes the session buffer without bound or wait for it.
+/// when it is full the session waits for room, up to
+/// [`PtyConfig::output_wait`](crate::PtyConfig::output_wait), so that nothing is lost; a
+/// subscriber that does not make room in time gets a [`SessionEvent::Lagged`] in place of what
+/// it missed, and never makes the session buffer without bound or wait for it again until it
+/// has caught up.
 ///
 /// Dropping it detaches it; the session lives on.
 pub struct Subscription {
@@ -245,10 +288,10 @@ mod tests {
     #[test]
     fn a_full_queue_turns_output_into_one_lagged_event() {
         let queue = SubscriberQueue::new(10);
-        assert!(queue.push_output(&chunk(6)));
-        assert!(queue.push_output(&chunk(6))); // does not fit
-        assert!(queue.push_output(&chunk(5))); // neither: merged into the same Lagged
-        assert!(queue.push_output(&chunk(4))); // fits again, after the Lagged
+        assert!(queue.push_output(&chunk(6), None));
+        assert!(queue.push_output(&chunk(6), None)); // does not fit
+        assert!(queue.push_output(&chunk(5), None)); // neither: merged into the same Lagged
+        assert!(queue.push_output(&chunk(4), None)); // fits again, after the Lagged
         queue.push_exit(ExitStatus::from_code(0));
         assert!(matches!(queue.pop(), Ok(Some(SessionEvent::Output(c))) if c.bytes().len() == 6));
         assert!(matches!(
@@ -263,15 +306,87 @@ mod tests {
     #[test]
     fn a_chunk_larger_than_the_buffer_still_passes_when_empty() {
         let queue = SubscriberQueue::new(4);
-        assert!(queue.push_output(&chunk(100)));
+        assert!(queue.push_output(&chunk(100), None));
         assert!(matches!(queue.pop(), Ok(Some(SessionEvent::Output(_)))));
         assert!(matches!(queue.pop(), Ok(None)));
+    }
+
+    #[test]
+    fn a_full_queue_makes_the_publisher_wait_for_room() {
+        let queue = Arc::new(SubscriberQueue::new(10));
+        assert!(queue.push_output(&chunk(8), None));
+        let consumer = std::thread::spawn({
+            let queue = Arc::clone(&queue);
+            move || {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                queue.pop()
+            }
+        });
+        let began = Instant::now();
+        let deadline = began + std::time::Duration::from_secs(10);
+        assert!(queue.push_output(&chunk(8), Some(deadline)));
+        let waited = began.elapsed();
+        assert!(waited >= std::time::Duration::from_millis(80), "{waited:?}");
+        assert!(waited < std::time::Duration::from_secs(5), "{waited:?}");
+        assert!(matches!(
+            consumer.join().unwrap(),
+            Ok(Some(SessionEvent::Output(_)))
+        ));
+        // Nothing was lost: the second chunk is queued, no Lagged.
+        assert!(matches!(queue.pop(), Ok(Some(SessionEvent::Output(c))) if c.bytes().len() == 8));
+        assert!(matches!(queue.pop(), Ok(None)));
+    }
+
+    #[test]
+    fn a_subscriber_that_makes_no_room_in_time_lags_and_is_not_waited_for_again() {
+        let queue = SubscriberQueue::new(10);
+        assert!(queue.push_output(&chunk(8), None));
+        let began = Instant::now();
+        let soon = began + std::time::Duration::from_millis(50);
+        assert!(queue.push_output(&chunk(8), Some(soon)));
+        assert!(began.elapsed() >= std::time::Duration::from_millis(40));
+        // Lagging now: the next full push does not wait, even with a far deadline.
+        let began = Instant::now();
+        let far = began + std::time::Duration::from_secs(10);
+        assert!(queue.push_output(&chunk(8), Some(far)));
+        assert!(began.elapsed() < std::time::Duration::from_secs(1));
+        assert!(matches!(queue.pop(), Ok(Some(SessionEvent::Output(_)))));
+        assert!(matches!(
+            queue.pop(),
+            Ok(Some(SessionEvent::Lagged { missed_bytes: 16 }))
+        ));
+        // Caught up (queue emptied): waited for again.
+        assert!(queue.push_output(&chunk(8), None));
+        let began = Instant::now();
+        assert!(queue.push_output(
+            &chunk(8),
+            Some(began + std::time::Duration::from_millis(50))
+        ));
+        assert!(began.elapsed() >= std::time::Duration::from_millis(40));
+    }
+
+    #[test]
+    fn a_subscriber_leaving_ends_the_wait() {
+        let queue = Arc::new(SubscriberQueue::new(10));
+        assert!(queue.push_output(&chunk(8), None));
+        let leaver = std::thread::spawn({
+            let queue = Arc::clone(&queue);
+            move || {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                queue.detach();
+            }
+        });
+        let began = Instant::now();
+        let far = began + std::time::Duration::from_secs(10);
+        assert!(!queue.push_output(&chunk(8), Some(far)));
+        assert!(began.elapsed() < std::time::Duration::from_secs(5));
+        leaver.join().unwrap();
     }
 
     #[test]
     fn detached_queues_refuse_output() {
         let queue = SubscriberQueue::new(4);
         queue.detach();
-        assert!(!queue.push_output(&chunk(1)));
+        assert!(!queue.push_output(&chunk(1), None));
     }
 }

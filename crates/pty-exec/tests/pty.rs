@@ -128,7 +128,8 @@ async fn two_subscribers_keep_up_while_a_slow_one_lags() {
         assert!(text.contains("END-MARK"));
         assert!(exit.is_some());
     }
-    // The slow one never read: it got its buffer's worth, then one Lagged for the rest.
+    // The slow one never read: the session waited `output_wait` (2 s) for it, then went on
+    // without it: it got its buffer's worth, then one Lagged for the rest.
     let (_, bytes, lagged, exit) = drain(slow).await;
     assert!(lagged > 0, "the slow subscriber did not lag");
     assert!(bytes <= (1 << 20) + 65536, "{bytes}");
@@ -138,6 +139,47 @@ async fn two_subscribers_keep_up_while_a_slow_one_lags() {
         "received + missed = everything"
     );
     assert!(exit.is_some(), "the exit is never dropped");
+}
+
+#[tokio::test]
+async fn a_slow_subscriber_that_keeps_reading_loses_nothing() {
+    // 8 MiB as fast as the terminal takes it, to a subscriber with a 64 KiB queue that reads
+    // slowly: the session waits for it (flow control), so it gets every byte, in order.
+    let producer = "read go; head -c 8388608 /dev/zero | tr '\\0' y; echo; echo END-MARK";
+    let session = Session::spawn(
+        script(producer)
+            .subscriber_buffer_bytes(64 * 1024)
+            .output_wait(Duration::from_secs(10)),
+    )
+    .unwrap();
+    let mut slow = session.subscribe();
+    session.write("go\n").await.unwrap();
+    let (mut text, mut bytes, mut lagged, mut events) = (String::new(), 0u64, 0u64, 0u64);
+    let reading = async {
+        while let Some(event) = slow.recv().await {
+            events += 1;
+            if events % 8 == 0 {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            match event {
+                SessionEvent::Output(chunk) => {
+                    bytes += chunk.bytes().len() as u64;
+                    // Keep the end only: 8 MiB of `y`s are not needed to find the mark.
+                    text.push_str(chunk.text());
+                    if text.len() > 4096 {
+                        text.drain(..text.len() - 64);
+                    }
+                }
+                SessionEvent::Lagged { missed_bytes } => lagged += missed_bytes,
+                _ => {}
+            }
+        }
+    };
+    within("slow reader", reading).await;
+    assert_eq!(lagged, 0, "the session waited for the subscriber");
+    assert_eq!(bytes, session.snapshot().total_bytes);
+    assert!(bytes >= 8 << 20, "{bytes}");
+    assert!(text.contains("END-MARK"), "{text:?}");
 }
 
 #[tokio::test]
