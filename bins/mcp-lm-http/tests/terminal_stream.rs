@@ -137,6 +137,69 @@ async fn commands_json_input_resize_ctrl_c_and_exit() {
         }
     };
     assert_eq!(exit["code"], 3);
+    drop(socket);
+
+    // The audit log: the session opened, each command line, then the detach with the bytes
+    // of input; keystrokes sent as `input` are counted but not recorded.
+    let id = hello["id"].as_str().unwrap();
+    let sessions = wait_for_audit(&server, |lines| {
+        lines
+            .iter()
+            .any(|l| l["event"] == "detach" && l["id"] == id)
+    })
+    .await;
+    let events: Vec<&str> = sessions
+        .iter()
+        .map(|l| l["event"].as_str().unwrap())
+        .collect();
+    let commands = [
+        "echo plain-$((20+22))",
+        "stty size",
+        "sleep 30",
+        "echo after-$((3*3))",
+        "exit 3",
+    ];
+    assert_eq!(events.first(), Some(&"open"), "{sessions:?}");
+    assert_eq!(events.last(), Some(&"detach"), "{sessions:?}");
+    let recorded: Vec<&str> = sessions
+        .iter()
+        .filter(|l| l["event"] == "command")
+        .map(|l| l["cmd"].as_str().unwrap())
+        .collect();
+    assert_eq!(recorded, commands);
+    assert!(
+        sessions
+            .iter()
+            .all(|l| l["id"] == id && l["caller"].is_string())
+    );
+    let keystrokes = "echo json-$((1+1))\n";
+    assert!(
+        !sessions.iter().any(|l| l.to_string().contains("json-$")),
+        "input frames are not recorded: {sessions:?}"
+    );
+    let detach = sessions.last().unwrap();
+    assert_eq!(detach["commands"], commands.len());
+    let command_bytes: usize = commands.iter().map(|c| c.len() + 1).sum();
+    assert_eq!(detach["input_bytes"], command_bytes + keystrokes.len());
+}
+
+/// The audit log's `session` lines once `done` holds for them (bounded wait).
+async fn wait_for_audit(server: &Server, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    for _ in 0..100 {
+        let lines: Vec<Value> = server
+            .audit_lines()
+            .into_iter()
+            .filter(|l| l["kind"] == "session")
+            .collect();
+        if done(&lines) {
+            return lines;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "audit lines not written within 5 s: {:?}",
+        server.audit_lines()
+    );
 }
 
 #[tokio::test]
@@ -178,6 +241,21 @@ async fn a_session_survives_its_socket_and_reattaches_with_scrollback() {
             "{replay}"
         );
     }
+
+    // Opened once, attached to twice, each connection detached; all under the name.
+    let sessions = wait_for_audit(&server, |lines| {
+        lines.iter().filter(|l| l["event"] == "detach").count() == 3
+    })
+    .await;
+    // (A detach may be written after the next attach: the server sees a close when it reads it.)
+    let count = |event: &str| sessions.iter().filter(|l| l["event"] == event).count();
+    assert_eq!(sessions[0]["event"], "open");
+    assert_eq!((count("open"), count("attach"), count("detach")), (1, 2, 3));
+    assert!(
+        sessions
+            .iter()
+            .all(|l| l["name"] == "work" && l["id"] == id.as_str())
+    );
 
     let taken = connect(&server, "?name=work", Some(TOKEN), None)
         .await

@@ -2,6 +2,11 @@
 //! (`input`, `resize`, `signal`); a text frame that is not JSON is a command line (the
 //! original server's behaviour); binary frames are raw input. The session outlives the socket:
 //! `?session=<id>` reattaches and first replays the scrollback.
+//!
+//! The audit log gets a line when a session is opened, attached to and detached from (with
+//! the bytes of input the connection sent), and one per command line sent as a plain text
+//! frame. Keystrokes sent as `input` are counted, not recorded: they may be a password typed
+//! at a prompt that does not echo.
 
 use std::str::FromStr;
 
@@ -14,7 +19,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use futures_util::{SinkExt, StreamExt};
-use mcp_lm_core::ServiceError;
+use mcp_lm_core::{AuditLog, ServiceError};
 use pty_exec::{Session, SessionEvent, Signal};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -46,18 +51,24 @@ pub(crate) async fn stream(
         Some(id) => services.sessions.get(id).map_err(ServiceError::from)?,
         None => {
             let config = services.pty_config(query.cols.unwrap_or(120), query.rows.unwrap_or(32));
-            let session = match &query.name {
+            match &query.name {
                 Some(name) => services.sessions.create_named(name, config),
                 None => services.sessions.create(config),
             }
-            .map_err(ServiceError::from)?;
-            services.audit.record(
-                "session",
-                json!({"caller": caller.name, "remote": caller.remote, "event": "open", "id": session.id().to_string(), "pid": session.pid()}),
-            );
-            session
+            .map_err(ServiceError::from)?
         }
     };
+    let audit = SessionAudit {
+        log: services.audit.clone(),
+        caller,
+        id: session.id().to_string(),
+        name: session.name().map(str::to_owned),
+    };
+    if query.session.is_some() {
+        audit.record("attach", json!({}));
+    } else {
+        audit.record("open", json!({"pid": session.pid()}));
+    }
     // Answer with a subprotocol the client offered: ours if offered, else its `bearer.` one.
     let offered: Vec<String> = headers
         .get_all(SEC_WEBSOCKET_PROTOCOL)
@@ -75,15 +86,53 @@ pub(crate) async fn stream(
         None => upgrade,
     };
     Ok(upgrade
-        .on_upgrade(move |socket| serve(socket, session))
+        .on_upgrade(move |socket| serve(socket, session, audit))
         .into_response())
+}
+
+/// Audit lines about one connection to one session.
+struct SessionAudit {
+    log: AuditLog,
+    caller: crate::caller::Caller,
+    id: String,
+    name: Option<String>,
+}
+
+impl SessionAudit {
+    /// Records `event` with the caller, the session and `extra`'s fields.
+    fn record(&self, event: &str, extra: Value) {
+        let mut line = json!({
+            "caller": self.caller.name, "remote": self.caller.remote, "event": event,
+            "id": self.id, "name": self.name,
+        });
+        if let (Value::Object(line), Value::Object(extra)) = (&mut line, extra) {
+            line.extend(extra);
+        }
+        self.log.record("session", line);
+    }
+}
+
+/// What one connection sent, for its `detach` line.
+#[derive(Default)]
+struct Sent {
+    input_bytes: u64,
+    commands: u64,
 }
 
 fn frame(value: &Value) -> Message {
     Message::Text(Utf8Bytes::from(value.to_string()))
 }
 
-async fn serve(socket: WebSocket, session: Session) {
+async fn serve(socket: WebSocket, session: Session, audit: SessionAudit) {
+    let mut sent = Sent::default();
+    serve_frames(socket, &session, &audit, &mut sent).await;
+    audit.record(
+        "detach",
+        json!({"input_bytes": sent.input_bytes, "commands": sent.commands}),
+    );
+}
+
+async fn serve_frames(socket: WebSocket, session: &Session, audit: &SessionAudit, sent: &mut Sent) {
     let (mut outgoing, mut incoming) = socket.split();
     let (snapshot, mut events) = session.attach();
     // Output bytes this client has been sent, counted like the snapshot's `total_bytes`.
@@ -151,8 +200,11 @@ async fn serve(socket: WebSocket, session: Session) {
             }
             message = incoming.next() => {
                 let reply = match message {
-                    Some(Ok(Message::Text(text))) => handle_text(&session, text.as_str()).await,
-                    Some(Ok(Message::Binary(bytes))) => session.write(bytes).await.err().map(|e| e.to_string()),
+                    Some(Ok(Message::Text(text))) => handle_text(session, text.as_str(), audit, sent).await,
+                    Some(Ok(Message::Binary(bytes))) => {
+                        sent.input_bytes += bytes.len() as u64;
+                        session.write(bytes).await.err().map(|e| e.to_string())
+                    }
                     Some(Ok(_)) => None,
                     Some(Err(_)) | None => return, // disconnected; the session lives on
                 };
@@ -166,9 +218,17 @@ async fn serve(socket: WebSocket, session: Session) {
 }
 
 /// Applies one text frame; returns an error message for the client, if any.
-async fn handle_text(session: &Session, text: &str) -> Option<String> {
+async fn handle_text(
+    session: &Session,
+    text: &str,
+    audit: &SessionAudit,
+    sent: &mut Sent,
+) -> Option<String> {
     let Ok(Value::Object(message)) = serde_json::from_str::<Value>(text) else {
         // Not a JSON object: a command line, as the original server took it.
+        sent.commands += 1;
+        sent.input_bytes += text.len() as u64 + 1;
+        audit.record("command", json!({"cmd": text}));
         return session
             .write(format!("{text}\n").into_bytes())
             .await
@@ -178,7 +238,10 @@ async fn handle_text(session: &Session, text: &str) -> Option<String> {
     let field = |name: &str| message.get(name);
     let outcome = match field("type").and_then(Value::as_str) {
         Some("input") => match field("data").and_then(Value::as_str) {
-            Some(data) => session.write(data.to_owned().into_bytes()).await,
+            Some(data) => {
+                sent.input_bytes += data.len() as u64;
+                session.write(data.to_owned().into_bytes()).await
+            }
             None => return Some("input needs a string data field".into()),
         },
         Some("resize") => {
