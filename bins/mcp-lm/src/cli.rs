@@ -11,6 +11,7 @@ Examples:
   mcp-lm serve                             run the HTTP server (REST, /mcp, WebSocket terminals)
   mcp-lm status                            is LM Studio there, which models are loaded
   mcp-lm query \"Name a prime above 90.\"    stream an answer, then tok/s, TTFT, generation time
+  mcp-lm query -b ollama \"Hi\"              ask another backend of the config, by name
   mcp-lm run 'ls -la' --timeout 5          run a command, exit with its exit code
   mcp-lm attach --name work                a terminal on the server (Ctrl-] detaches)
   mcp-lm mcp-config --client claude        the entry for claude_desktop_config.json
@@ -58,7 +59,7 @@ pub enum Command {
     /// Show whether LM Studio answers, the models it lists and the terminal settings.
     Status(StatusArgs),
     /// List LM Studio's models with state, architecture, quantization and context length.
-    Models(StatusArgs),
+    Models(ModelsArgs),
     /// Ask the local LLM; the answer streams to stdout, the statistics line goes to stderr.
     Query(QueryArgs),
     /// Run a shell command with a timeout; prints its output, exits with its exit code.
@@ -135,6 +136,36 @@ pub struct StatusArgs {
     pub server: ServerArgs,
 }
 
+/// `mcp-lm models`.
+#[derive(Debug, Clone, Args)]
+pub struct ModelsArgs {
+    /// Print the JSON of GET /lm/models.
+    #[arg(long)]
+    pub json: bool,
+    /// List this backend's models, by its name in the config's `backends` (default: the
+    /// default backend).
+    #[arg(long, short, value_name = "NAME", value_parser = backend_name)]
+    pub backend: Option<String>,
+    #[command(flatten)]
+    pub server: ServerArgs,
+}
+
+/// A backend name as the config spells them: lowercase letters, digits, `-` and `_`.
+fn backend_name(name: &str) -> Result<String, String> {
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(
+            "a backend name is lowercase letters, digits, - and _ (as in the config's backends)"
+                .into(),
+        )
+    }
+}
+
 /// The LM Studio API family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Api {
@@ -188,6 +219,10 @@ pub struct QueryArgs {
     /// Idle time-to-live in seconds of a model this query loads.
     #[arg(long, value_name = "SECONDS")]
     pub ttl: Option<u64>,
+    /// Ask this backend, by its name in the config's `backends` (default: the default
+    /// backend, `lmstudio` unless `default_backend` says otherwise).
+    #[arg(long, short, value_name = "NAME", value_parser = backend_name)]
+    pub backend: Option<String>,
     /// LM Studio API to use (default: lmstudio.api_version of the config).
     #[arg(long, value_enum)]
     pub api: Option<Api>,

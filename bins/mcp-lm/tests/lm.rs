@@ -3,7 +3,7 @@
 
 mod support;
 
-use fixtures::{Failure, LmStudioMock};
+use fixtures::{Failure, LmStudioMock, OllamaMock};
 use support::{Home, Server, TOKEN, run_async};
 
 fn direct(home: &Home, lm: &LmStudioMock, args: &[&str]) -> std::process::Command {
@@ -102,6 +102,58 @@ async fn models_directly_and_through_the_server() {
     let ran = run_async(remote(&home, &server, &["models"])).await;
     assert_eq!(ran.code, 0, "{ran:?}");
     assert!(ran.stdout.contains("qwen2.5-7b-instruct"), "{ran:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_backend_by_name_directly_and_through_the_server() {
+    let lm = LmStudioMock::start().await;
+    let ollama = OllamaMock::start().await;
+    let ollama_url = ollama.url();
+    let env = [
+        ("MCP_LM_BACKENDS_LOCAL_KIND", "ollama"),
+        ("MCP_LM_BACKENDS_LOCAL_HOST", ollama_url.as_str()),
+    ];
+    let home = Home::new();
+    let with_backends = |args: &[&str]| {
+        let mut command = direct(&home, &lm, args);
+        command.envs(env);
+        command
+    };
+
+    let query = ["query", "--backend", "local", "--no-stream", "--json", "hi"];
+    let ran = run_async(with_backends(&query)).await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    let answer = ran.json();
+    assert_eq!(answer["backend"], "local", "{answer}");
+    assert_eq!(answer["api_version"], "ollama", "{answer}");
+    assert_eq!(answer["content"], "97 is prime.", "{answer}");
+    // Without --backend: LM Studio, the default.
+    let ran = run_async(with_backends(&["query", "--no-stream", "--json", "hi"])).await;
+    assert_eq!(ran.json()["backend"], "lmstudio");
+
+    let ran = run_async(with_backends(&["models", "--backend", "local"])).await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert!(ran.stdout.contains("llama3.2"), "{ran:?}");
+    let direct_json = run_async(with_backends(&["models", "-b", "local", "--json"]))
+        .await
+        .json();
+
+    let server = Server::start_with(&lm.url(), &env);
+    let remote_json = run_async(remote(&home, &server, &["models", "-b", "local", "--json"]))
+        .await
+        .json();
+    assert_eq!(direct_json, remote_json, "same JSON both ways");
+    let ran = run_async(remote(&home, &server, &query)).await;
+    assert_eq!(ran.code, 0, "{ran:?}");
+    assert_eq!(ran.json()["backend"], "local");
+
+    // A backend that is not configured, and a name no config can have.
+    let ran = run_async(with_backends(&["query", "--backend", "nope", "hi"])).await;
+    assert_eq!(ran.code, 1, "{ran:?}");
+    assert!(ran.stderr.contains("nope"), "{ran:?}");
+    let ran = run_async(with_backends(&["models", "--backend", "Bad!"])).await;
+    assert_eq!(ran.code, 2, "{ran:?}");
+    assert!(ran.stderr.contains("lowercase"), "{ran:?}");
 }
 
 fn assert_stats_line(stderr: &str) {

@@ -63,6 +63,7 @@ fn body(args: &QueryArgs, prompt: String, stream: bool) -> Value {
     set("top_k", args.top_k.map(Value::from));
     set("ttl", args.ttl.map(Value::from));
     set("api_version", args.api.map(|a| Value::from(a.as_str())));
+    set("backend", args.backend.clone().map(Value::from));
     set(
         "stop",
         match args.stop.as_slice() {

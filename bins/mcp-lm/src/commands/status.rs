@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde_json::Value;
 
 use crate::{
-    cli::StatusArgs,
+    cli::{ModelsArgs, StatusArgs},
     context::{Context, Target},
     failure::Failure,
     style::{Paint, Spinner},
@@ -119,14 +119,19 @@ fn write_status(out: &mut impl Write, report: &Value, server: Option<&str>) -> R
 ///
 /// # Errors
 /// A [`Failure`] when LM Studio (or the server) cannot be asked.
-pub(crate) async fn models(args: &StatusArgs, ctx: &Context) -> Result<u8> {
+pub(crate) async fn models(args: &ModelsArgs, ctx: &Context) -> Result<u8> {
     let target = ctx.target(&args.server, false)?;
-    let spinner = Spinner::start("asking LM Studio");
+    let backend = args.backend.as_deref();
+    let spinner = Spinner::start(&format!("asking {}", backend.unwrap_or("the model server")));
     let listing = match &target {
         Target::Direct(services) => {
-            serde_json::to_value(services.lm_models(None).await.map_err(Failure::from)?)?
+            serde_json::to_value(services.lm_models(backend).await.map_err(Failure::from)?)?
         }
-        Target::Remote(remote) => remote.get("/lm/models").await?,
+        // Backend names are checked by the argument parser: nothing to escape.
+        Target::Remote(remote) => match backend {
+            Some(name) => remote.get(&format!("/lm/models?backend={name}")).await?,
+            None => remote.get("/lm/models").await?,
+        },
     };
     drop(spinner);
     let mut out = std::io::stdout().lock();
@@ -136,7 +141,11 @@ pub(crate) async fn models(args: &StatusArgs, ctx: &Context) -> Result<u8> {
     }
     let models = listing["models"].as_array().cloned().unwrap_or_default();
     if models.is_empty() {
-        writeln!(out, "LM Studio lists no models.")?;
+        writeln!(
+            out,
+            "{} lists no models.",
+            backend.unwrap_or("The model server")
+        )?;
         return Ok(0);
     }
     let rows: Vec<[String; 6]> = models

@@ -144,8 +144,14 @@ pub struct Server {
 
 impl Server {
     pub fn start(lm_url: &str) -> Self {
+        Self::start_with(lm_url, &[])
+    }
+
+    /// As [`start`](Self::start), with more environment variables (backends…).
+    pub fn start_with(lm_url: &str, env: &[(&str, &str)]) -> Self {
         let home = Home::new();
         let mut command = home.cmd(&["serve", "--port", "0", "--log-level", "warn"]);
+        command.envs(env.iter().copied());
         command
             .env("MCP_LM_API_TOKEN", TOKEN)
             .env("MCP_LM_LMSTUDIO_HOST", lm_url)
