@@ -58,6 +58,11 @@ pub struct Config {
     /// The backend queries use unless they name one; unset: `lmstudio`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_backend: Option<String>,
+    /// The file this configuration was read from, whatever named it (`--config`,
+    /// `$MCP_LM_CONFIG`, the default path); not a setting. The file tools refuse it: it holds
+    /// the token.
+    #[serde(skip)]
+    pub loaded_from: Option<PathBuf>,
 }
 
 /// `lmstudio` section.
@@ -290,12 +295,15 @@ impl Config {
         }
         let mut warnings = unknown_fields(&value);
         warnings.extend(apply_env(&mut value, env)?);
-        let config: Config =
+        let mut config: Config =
             serde_path_to_error::deserialize(value).map_err(|e| ConfigError::Invalid {
                 field: e.path().to_string(),
                 message: humanize(&e.into_inner().to_string()),
             })?;
         config.validate()?;
+        if let ConfigSource::File(path) = &source {
+            config.loaded_from = Some(path.clone());
+        }
         Ok(LoadedConfig {
             config,
             source,

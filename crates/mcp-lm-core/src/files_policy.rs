@@ -101,6 +101,7 @@ impl FilesPolicy {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
             .into_iter()
+            .chain(config.loaded_from.clone())
             .chain(crate::default_path())
             .chain(config.audit_path());
         for path in config_files {

@@ -45,6 +45,7 @@ fn the_original_config_file_loads_unchanged() {
 #[test]
 fn no_file_means_sane_defaults() {
     let config = load(json!({}), &[]).unwrap().config;
+    assert_eq!(config.loaded_from, None);
     assert_eq!(config.server.host, "127.0.0.1");
     assert_eq!(config.server.port, 8080);
     assert_eq!(config.lmstudio.host, "http://localhost:1234");
@@ -168,6 +169,10 @@ fn files_missing_or_broken_are_clear_errors() {
     let loaded = Config::load(Some(&good)).unwrap();
     assert_eq!(loaded.source, ConfigSource::File(good.clone()));
     assert_eq!(loaded.config.terminal.timeout, 7);
+    // Remembered (for the file tools to refuse it), never written back as a setting.
+    assert_eq!(loaded.config.loaded_from.as_deref(), Some(good.as_path()));
+    let saved = serde_json::to_value(&loaded.config).unwrap();
+    assert!(saved.get("loaded_from").is_none(), "{saved}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -142,12 +142,24 @@ async fn deny_globs_and_our_own_files_are_refused() {
     std::fs::write(root.join(".env"), "TOKEN=secret").unwrap();
     std::fs::write(root.join("notes.txt"), "secret notes").unwrap();
     std::fs::write(root.join("audit.jsonl"), "{}").unwrap();
+    // A config file given with `--config`, inside the roots: it holds the token.
+    std::fs::write(root.join("my-config.json"), r#"{"api_token": "secret"}"#).unwrap();
     let s = services_with(
         root,
-        |c| c.log.audit_path = Some(root.join("audit.jsonl")),
+        |c| {
+            c.log.audit_path = Some(root.join("audit.jsonl"));
+            c.loaded_from = Some(root.join("my-config.json"));
+        },
         AuditLog::disabled(),
     );
-    for path in [".ssh/id_rsa", "server.pem", ".env", "audit.jsonl", ".ssh"] {
+    for path in [
+        ".ssh/id_rsa",
+        "server.pem",
+        ".env",
+        "audit.jsonl",
+        ".ssh",
+        "my-config.json",
+    ] {
         fails(&s, "fs_read", json!({"path": path}), "path_denied").await;
         fails(&s, "fs_stat", json!({"path": path}), "path_denied").await;
     }
