@@ -557,6 +557,7 @@ async fn status(seconds: usize, connections: usize) {
     let report: serde_json::Value = response.json().await.expect("status JSON");
     assert_eq!(report["lm_studio"]["connected"], true, "{report}");
     let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+    let idle_kib = support::rss_kib(server.pid());
     let header = format!("Authorization: Bearer {TOKEN}");
     let run = tokio::task::spawn_blocking(move || {
         std::process::Command::new("wrk")
@@ -607,5 +608,12 @@ async fn status(seconds: usize, connections: usize) {
         field("50%"),
         field("99%"),
         if non_2xx == "?" { "0" } else { &non_2xx }
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let mb = |kib: u64| kib as f64 * 1024.0 / 1e6;
+    println!(
+        "  server resident set: {:.1} MB idle (after one request), {:.1} MB after the wrk run",
+        mb(idle_kib),
+        mb(support::rss_kib(server.pid()))
     );
 }

@@ -132,6 +132,20 @@ pub fn load_average() -> String {
     )
 }
 
+/// The resident set of process `pid` in KiB (`VmRSS` of `/proc/<pid>/status`; 0 elsewhere).
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|kib| kib.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// Verdict text for a figure against its target.
 pub fn verdict(ok: bool) -> &'static str {
     if ok { "met" } else { "MISSED" }
