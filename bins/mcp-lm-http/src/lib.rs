@@ -1,5 +1,7 @@
 //! The `mcp-lm-http` server as a library, so tests can build the router in-process
 //! ([`app`]) or run the whole server ([`run`]).
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "256"]
 
 mod api_error;
 mod caller;

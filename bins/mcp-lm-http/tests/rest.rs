@@ -414,6 +414,167 @@ async fn terminal_cmd_runs_commands_with_the_original_fields() {
     );
 }
 
+/// `(event, data)` pairs as they arrive, each with the time since the request was sent.
+async fn sse_events(response: reqwest::Response) -> Vec<(String, Value, Duration)> {
+    let started = Instant::now();
+    let mut events = Vec::new();
+    let (mut buffer, mut name) = (String::new(), String::new());
+    let mut body = response.bytes_stream();
+    while let Some(piece) = futures_util::StreamExt::next(&mut body).await {
+        buffer.push_str(std::str::from_utf8(&piece.unwrap()).unwrap());
+        while let Some(end) = buffer.find('\n') {
+            let line: String = buffer.drain(..=end).collect();
+            let line = line.trim_end();
+            if let Some(event) = line.strip_prefix("event: ") {
+                name = event.to_owned();
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                let data = serde_json::from_str(data).unwrap();
+                events.push((std::mem::take(&mut name), data, started.elapsed()));
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn terminal_cmd_streams_output_as_it_comes_then_the_result() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    let response = server
+        .authed(Method::POST, "/terminal/cmd")
+        .json(&json!({
+            "cmd": "printf first; sleep 0.5; printf second; printf oops >&2; printf 'a\\377b'; exit 3",
+            "stream": true
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let events = sse_events(response).await;
+    let (last_name, done, done_at) = events.last().unwrap().clone();
+    assert_eq!(last_name, "done", "{events:?}");
+    let outputs: Vec<&(String, Value, Duration)> = events
+        .iter()
+        .filter(|(name, ..)| name == "output")
+        .collect();
+    // The first piece came before the command's sleep was over: streamed, not buffered.
+    let (_, first, first_at) = outputs[0];
+    assert_eq!(first["stream"], "stdout");
+    assert_eq!(first["text"], "first");
+    assert!(
+        done_at - *first_at >= Duration::from_millis(400),
+        "{events:?}"
+    );
+    // The exact bytes of each stream, from `base64` where present, else `text`.
+    let bytes = |stream: &str| -> Vec<u8> {
+        outputs
+            .iter()
+            .filter(|(_, data, _)| data["stream"] == stream)
+            .flat_map(|(_, data, _)| match data["base64"].as_str() {
+                Some(encoded) => {
+                    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded)
+                        .unwrap()
+                }
+                None => data["text"].as_str().unwrap().as_bytes().to_vec(),
+            })
+            .collect()
+    };
+    assert_eq!(bytes("stdout"), b"firstseconda\xffb");
+    assert_eq!(bytes("stderr"), b"oops");
+    // `done` is the non-streamed answer.
+    assert_eq!(done["exit_code"], 3, "{done}");
+    assert_eq!(done["success"], false);
+    assert_eq!(done["stdout"], "firstseconda\u{fffd}b");
+    assert_eq!(done["stdout_base64"], "Zmlyc3RzZWNvbmRh/2I=");
+    assert_eq!(done["stderr"], "oops");
+
+    // Errors before the start are plain JSON errors; `stream` must be a boolean.
+    for (request, code) in [
+        (json!({"cmd": "", "stream": true}), "invalid_request"),
+        (json!({"cmd": "true", "stream": "yes"}), "invalid_request"),
+    ] {
+        let (status, error) = body(
+            server
+                .authed(Method::POST, "/terminal/cmd")
+                .json(&request)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        assert_eq!(error["error"]["code"], code, "{error}");
+    }
+    let audit = server.audit_lines();
+    assert!(
+        audit
+            .iter()
+            .any(|l| l["kind"] == "command" && l["exit_code"] == 3 && l["caller"] == "config"),
+        "{audit:?}"
+    );
+}
+
+#[tokio::test]
+async fn closing_a_streamed_command_kills_its_process_group() {
+    let lm = LmStudioMock::start().await;
+    let server = Server::start(&lm.url(), &[]);
+    // A raw connection, so that closing it is explicit (an HTTP client library may keep it
+    // open after its response is dropped). Unusual durations identify this test's processes.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = json!({"cmd": "echo started; sleep 3127 & sleep 3128", "stream": true}).to_string();
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let request = format!(
+        "POST /terminal/cmd HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("started") {
+        let mut buffer = [0u8; 4096];
+        let read = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut buffer))
+            .await
+            .expect("no output within 10 s")
+            .unwrap();
+        assert!(read > 0, "closed early: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buffer[..read]);
+    }
+    assert!(String::from_utf8_lossy(&seen).contains("event: output"));
+    drop(socket);
+    // The server notices at its next write (a keep-alive comment every second).
+    let mut survivors = String::new();
+    for _ in 0..200 {
+        let found = std::process::Command::new("pgrep")
+            .args(["-f", "sleep 312[78]"])
+            .output()
+            .unwrap();
+        survivors = String::from_utf8_lossy(&found.stdout).trim().to_owned();
+        if survivors.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(survivors.is_empty(), "processes left behind: {survivors}");
+    let cancelled = (0..100).any(|_| {
+        let found = server
+            .audit_lines()
+            .iter()
+            .any(|l| l["kind"] == "command" && l["cancelled"] == true);
+        if !found {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        found
+    });
+    assert!(cancelled, "{:?}", server.audit_lines());
+}
+
 #[tokio::test]
 async fn a_timeout_kills_the_whole_process_group() {
     let lm = LmStudioMock::start().await;

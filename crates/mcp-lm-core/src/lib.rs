@@ -53,4 +53,4 @@ pub use logs::{DEFAULT_LOG_LIMIT, LogFilter, MAX_LOG_LIMIT, read_logs};
 pub use service_error::ServiceError;
 pub use services::Services;
 pub use status::{BackendStatus, LmStudioStatus, StatusReport, TerminalStatus};
-pub use terminal_cmd::{CmdResult, TerminalCmd};
+pub use terminal_cmd::{CmdResult, RunningCommand, TerminalCmd};

@@ -97,6 +97,52 @@ impl Services {
         remote: Option<&str>,
         cancel: Option<pty_exec::CancellationToken>,
     ) -> Result<CmdResult, ServiceError> {
+        let (mut command, seconds) = self.command(request);
+        if let Some(cancel) = cancel {
+            command = command.cancel_token(cancel);
+        }
+        let outcome = self.runner.run(command).await;
+        self.record_command(caller, remote, &request.cmd, outcome.as_ref());
+        let output = outcome?;
+        Ok(CmdResult {
+            success: output.success(),
+            output,
+            timeout: seconds,
+        })
+    }
+
+    /// Starts a command whose output is read as it comes: [`RunningCommand::next_chunk`],
+    /// then [`RunningCommand::finish`] for the same [`CmdResult`] as
+    /// [`terminal_run`](Self::terminal_run). Dropping it kills the process group (and records
+    /// the command as cancelled).
+    ///
+    /// # Errors
+    /// As [`terminal_run`](Self::terminal_run).
+    pub async fn terminal_spawn(
+        &self,
+        request: &TerminalCmd,
+        caller: &str,
+        remote: Option<&str>,
+    ) -> Result<RunningCommand, ServiceError> {
+        let (command, seconds) = self.command(request);
+        match self.runner.spawn(command).await {
+            Ok(execution) => Ok(RunningCommand {
+                execution: Some(execution),
+                services: self.clone(),
+                caller: caller.to_owned(),
+                remote: remote.map(str::to_owned),
+                cmd: request.cmd.clone(),
+                seconds,
+            }),
+            Err(error) => {
+                self.record_command(caller, remote, &request.cmd, Err(&error));
+                Err(error.into())
+            }
+        }
+    }
+
+    /// The runner's command for `request`, and its time limit in seconds.
+    fn command(&self, request: &TerminalCmd) -> (pty_exec::Command, f64) {
         let terminal = &self.config.terminal;
         #[allow(clippy::cast_precision_loss)] // seconds, far below 2^52
         let max = terminal.max_timeout as f64;
@@ -119,30 +165,88 @@ impl Services {
         if let Some(stdin) = &request.stdin {
             command = command.stdin(stdin.clone().into_bytes());
         }
-        if let Some(cancel) = cancel {
-            command = command.cancel_token(cancel);
-        }
-        let outcome = self.runner.run(command).await;
-        match &outcome {
+        (command, seconds)
+    }
+
+    /// The audit line of a command.
+    fn record_command(
+        &self,
+        caller: &str,
+        remote: Option<&str>,
+        cmd: &str,
+        outcome: Result<&pty_exec::Output, &pty_exec::Error>,
+    ) {
+        match outcome {
             Ok(output) => self.audit.record(
                 "command",
                 json!({
-                    "caller": caller, "remote": remote, "cmd": request.cmd, "exit_code": output.exit_code,
+                    "caller": caller, "remote": remote, "cmd": cmd, "exit_code": output.exit_code,
                     "timed_out": output.timed_out, "cancelled": output.cancelled,
-                    "duration_ms": output.duration.as_millis() as u64,
+                    "duration_ms": u64::try_from(output.duration.as_millis()).unwrap_or(u64::MAX),
                     "bytes": output.total_bytes.stdout + output.total_bytes.stderr,
                 }),
             ),
             Err(error) => self.audit.record(
                 "command",
-                json!({"caller": caller, "remote": remote, "cmd": request.cmd, "error": error.to_string()}),
+                json!({"caller": caller, "remote": remote, "cmd": cmd, "error": error.to_string()}),
             ),
         }
+    }
+}
+
+/// A command started by [`Services::terminal_spawn`].
+#[derive(Debug)]
+pub struct RunningCommand {
+    execution: Option<pty_exec::Execution>,
+    services: Services,
+    caller: String,
+    remote: Option<String>,
+    cmd: String,
+    seconds: f64,
+}
+
+impl RunningCommand {
+    /// The next piece of output, or `None` once both streams are closed.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub async fn next_chunk(&mut self) -> Option<pty_exec::Chunk> {
+        self.execution.as_mut()?.next_chunk().await
+    }
+
+    /// Waits for the end; the result holds the whole (capped) output again, as
+    /// [`Services::terminal_run`] returns it, and the audit line is written.
+    ///
+    /// # Errors
+    /// The runner's error if the command could not be waited for.
+    pub async fn finish(mut self) -> Result<CmdResult, ServiceError> {
+        let Some(execution) = self.execution.take() else {
+            return Err(ServiceError::new(500, "internal_error", "already finished"));
+        };
+        let outcome = execution.wait().await;
+        self.services.record_command(
+            &self.caller,
+            self.remote.as_deref(),
+            &self.cmd,
+            outcome.as_ref(),
+        );
         let output = outcome?;
         Ok(CmdResult {
             success: output.success(),
             output,
-            timeout: seconds,
+            timeout: self.seconds,
         })
+    }
+}
+
+impl Drop for RunningCommand {
+    fn drop(&mut self) {
+        // Dropped before `finish`: the client went away. The execution's drop kills the group.
+        if self.execution.take().is_some() {
+            self.services.audit.record(
+                "command",
+                json!({"caller": self.caller, "remote": self.remote, "cmd": self.cmd, "cancelled": true, "error": "the client went away before the end"}),
+            );
+        }
     }
 }

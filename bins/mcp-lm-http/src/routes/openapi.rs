@@ -130,9 +130,9 @@ pub(crate) fn document(server_url: &str) -> Value {
             }},
             "/terminal/cmd": {"post": {
                 "operationId": "runCommand", "summary": "Run a shell command with a timeout that kills its whole process group",
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TerminalCmd"}}}},
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TerminalCmdRequest"}}}},
                 "responses": with(json!({
-                    "200": ok_json("CmdResult", "The command ran (see success and exit_code)"),
+                    "200": cmd_ok(),
                     "400": error_response("Invalid request"),
                     "413": error_response("Body too large"),
                     "429": error_response("Too many commands running")
@@ -176,6 +176,7 @@ pub(crate) fn document(server_url: &str) -> Value {
             "schemas": {
                 "LmQuery": LmQuery::schema(),
                 "TerminalCmd": TerminalCmd::schema(),
+                "TerminalCmdRequest": terminal_cmd_request(),
                 "Error": {"type": "object", "required": ["success", "error"], "properties": {
                     "success": {"type": "boolean"},
                     "error": {"type": "object", "required": ["code", "message"], "properties": {
@@ -238,4 +239,29 @@ fn to_openapi_30(mut document: Value) -> Value {
     walk(&mut document);
     document["openapi"] = json!("3.0.3");
     document
+}
+
+/// `POST /terminal/cmd`'s body: the `terminal_run` tool's arguments plus `stream`.
+fn terminal_cmd_request() -> Value {
+    let mut schema = TerminalCmd::schema();
+    schema["properties"]["stream"] = json!({
+        "type": "boolean",
+        "default": false,
+        "description": "Stream the output as server-sent events, then the result"
+    });
+    schema
+}
+
+/// `POST /terminal/cmd`'s answer, JSON or streamed.
+fn cmd_ok() -> Value {
+    json!({
+        "description": "The command ran (see success and exit_code); with stream: true, \
+            text/event-stream of output events ({stream, text, base64 when text is not the \
+            exact bytes}) as the output is read, then a done event with this same result. \
+            Closing the stream kills the command",
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/CmdResult"}},
+            "text/event-stream": {"schema": {"type": "string"}}
+        }
+    })
 }
