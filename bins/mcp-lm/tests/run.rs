@@ -176,6 +176,46 @@ async fn through_the_server() {
     let result = ran.json();
     assert_eq!(result["command"], "echo hi");
     assert_eq!(result["stdout"], "hi\n");
+
+    // Streamed from the server as it is produced, byte for byte.
+    let mut child = remote(&["run", "echo first; sleep 2; printf 'a\\377b'"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut buffer = [0_u8; 64];
+    let n = std::io::Read::read(&mut stdout, &mut buffer).unwrap();
+    assert_eq!(&buffer[..n], b"first\n");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "not held back until the end"
+    );
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut stdout, &mut rest).unwrap();
+    assert_eq!(rest, b"a\xffb");
+    assert!(child.wait().unwrap().success());
+
+    // Ctrl-C: the connection is dropped and the server kills the command.
+    let marker = home.dir.join("remote-survived");
+    let script = format!("echo started; sleep 3; touch {}", marker.display());
+    let mut child = remote(&["run", &script])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let n = std::io::Read::read(child.stdout.as_mut().unwrap(), &mut buffer).unwrap();
+    assert_eq!(&buffer[..n], b"started\n");
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted"));
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert!(!marker.exists(), "the command was killed");
 }
 
 /// Starts a command, sends `signal` to mcp-lm once it runs, checks the exit code and that

@@ -267,7 +267,7 @@ async fn streamed(args: &QueryArgs, target: &Target, body: &Value) -> Result<u8>
     )
 }
 
-fn stream_failure(error: &Value) -> Failure {
+pub(crate) fn stream_failure(error: &Value) -> Failure {
     let message = error["message"]
         .as_str()
         .unwrap_or("the answer stream failed");

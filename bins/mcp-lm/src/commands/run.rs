@@ -1,11 +1,12 @@
-//! `mcp-lm run`: one shell command with a timeout that kills its whole process group. Here,
-//! its output is copied to our stdout and stderr as it is produced; through a server, it is
-//! printed when the command ends. Exits with the command's exit code (124 on timeout, as
+//! `mcp-lm run`: one shell command with a timeout that kills its whole process group. Here or
+//! through a server (`POST /terminal/cmd` with `"stream": true`), its output is copied to our
+//! stdout and stderr as it is produced. Exits with the command's exit code (124 on timeout, as
 //! coreutils `timeout` does; 128+N when signal N killed it).
 
 use std::{io::Write, str::FromStr, time::Duration};
 
 use anyhow::Result;
+use base64::Engine;
 use mcp_lm_core::{ServiceError, Services, TerminalCmd};
 use serde_json::{Value, json};
 use tokio::signal::unix::{SignalKind, signal};
@@ -133,6 +134,9 @@ pub(crate) async fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
             if let Some(cwd) = &args.cwd {
                 body["cwd"] = json!(cwd);
             }
+            if !args.json {
+                return remote_streamed(&remote, body).await;
+            }
             #[allow(clippy::cast_precision_loss)] // seconds, far below 2^52
             let longest = args
                 .timeout
@@ -159,6 +163,76 @@ pub(crate) async fn run(args: &RunArgs, ctx: &Context) -> Result<u8> {
     }
 }
 
+/// Through a server, streamed: `output` events are copied to stdout and stderr as they come
+/// (the exact bytes: `base64` when present, else `text`), `done` gives the ending. Ctrl-C (or
+/// a closed stdout) drops the connection, and the server kills the command's process group.
+async fn remote_streamed(remote: &crate::remote::Remote, mut body: Value) -> Result<u8> {
+    body["stream"] = json!(true);
+    let mut signals = StopSignals::catch()?;
+    let mut spinner = Spinner::start("running");
+    let interrupted = |signal| Ending {
+        interrupted: Some(signal),
+        ..Ending::default()
+    };
+    let mut events = tokio::select! {
+        events = remote.post_events("/terminal/cmd", &body) => events?,
+        signal = signals.recv() => {
+            spinner.stop();
+            return interrupted(signal).into_result(false);
+        }
+    };
+    loop {
+        let event = tokio::select! {
+            event = events.next() => event?,
+            signal = signals.recv() => {
+                spinner.stop();
+                return interrupted(signal).into_result(false);
+            }
+        };
+        let Some(event) = event else {
+            return Err(
+                Failure::new("the server ended the stream without the command's result")
+                    .hint("the server may have stopped; see its log")
+                    .into(),
+            );
+        };
+        let data: Value = serde_json::from_str(&event.data)?;
+        match event.name.as_str() {
+            "output" => {
+                spinner.stop();
+                let bytes = match data["base64"].as_str() {
+                    Some(encoded) => base64::engine::general_purpose::STANDARD
+                        .decode(encoded)
+                        .map_err(|e| Failure::new(format!("the server sent bad base64: {e}")))?,
+                    None => data["text"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .as_bytes()
+                        .to_vec(),
+                };
+                if data["stream"] == "stderr" {
+                    let mut err = std::io::stderr().lock();
+                    let _ = err.write_all(&bytes).and_then(|()| err.flush());
+                } else {
+                    let mut out = std::io::stdout().lock();
+                    // Our reader went away (`| head`): returning drops the connection, which
+                    // stops the command too.
+                    out.write_all(&bytes).and_then(|()| out.flush())?;
+                }
+            }
+            "done" => {
+                spinner.stop();
+                return ending(&data, None).into_result(false);
+            }
+            "error" => {
+                spinner.stop();
+                return Err(crate::commands::query::stream_failure(&data).into());
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Prints the JSON answer of `/terminal/cmd` (or its output) and returns the exit code.
 fn print_result(result: &Value, json: bool, interrupted: Option<i32>) -> Result<u8> {
     if json {
@@ -175,6 +249,11 @@ fn print_result(result: &Value, json: bool, interrupted: Option<i32>) -> Result<
         let _ = err.write_all(result["stderr"].as_str().unwrap_or_default().as_bytes());
         let _ = err.flush();
     }
+    ending(result, interrupted).into_result(json)
+}
+
+/// How the command of a `/terminal/cmd` answer ended.
+fn ending(result: &Value, interrupted: Option<i32>) -> Ending {
     let signal = result["signal"]
         .as_str()
         .and_then(|name| nix::sys::signal::Signal::from_str(name).ok())
@@ -191,7 +270,6 @@ fn print_result(result: &Value, json: bool, interrupted: Option<i32>) -> Result<
             .or_else(|| result["execution_time"].as_f64())
             .unwrap_or_default(),
     }
-    .into_result(json)
 }
 
 /// Here, captured: the same JSON as `/terminal/cmd`.
