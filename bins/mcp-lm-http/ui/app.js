@@ -970,13 +970,34 @@
     const output = $('#cmd-output');
     if (!cmd) { result.textContent = 'Type a command first.'; return; }
     result.textContent = `Running ${cmd}…`;
+    output.textContent = '';
     output.hidden = true;
     try {
-      const body = await apiJson('/terminal/cmd', { method: 'POST', json: { cmd } });
-      const how = body.timed_out ? 'timed out' : body.signal ? `killed by ${body.signal}` : `exit code ${body.exit_code}`;
-      result.textContent = `${cmd}: ${how} in ${seconds(body.execution_time)}`;
-      output.textContent = `${body.stdout || ''}${body.stderr ? `\n[stderr]\n${body.stderr}` : ''}`;
-      output.hidden = !output.textContent.trim();
+      // Streamed: the output shows as the command prints it, then the result replaces it.
+      const response = await api('/terminal/cmd', { method: 'POST', json: { cmd, stream: true } });
+      if (!response.ok) {
+        const body = await response.json().catch(() => null);
+        const e = body && body.error;
+        throw new Error(e ? `${e.message}${e.hint ? ` (${e.hint})` : ''}` : `HTTP ${response.status}`);
+      }
+      let ended = false;
+      for await (const { event: name, data } of sseEvents(response.body)) {
+        let message;
+        try { message = JSON.parse(data); } catch { continue; }
+        if (name === 'output') {
+          output.append(message.stream === 'stderr' ? `[stderr] ${message.text || ''}` : message.text || '');
+          output.hidden = false;
+        } else if (name === 'done') {
+          ended = true;
+          const how = message.timed_out ? 'timed out' : message.signal ? `killed by ${message.signal}` : `exit code ${message.exit_code}`;
+          result.textContent = `${cmd}: ${how} in ${seconds(message.execution_time)}`;
+          output.textContent = `${message.stdout || ''}${message.stderr ? `\n[stderr]\n${message.stderr}` : ''}`;
+          output.hidden = !output.textContent.trim();
+        } else if (name === 'error') {
+          throw new Error(`${message.message || 'the command failed'}${message.hint ? ` (${message.hint})` : ''}`);
+        }
+      }
+      if (!ended) throw new Error('the server ended the stream without the result');
     } catch (e) {
       if (e instanceof AuthError) return;
       result.textContent = `${cmd}: ${e.message}`;

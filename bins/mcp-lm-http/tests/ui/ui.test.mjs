@@ -295,9 +295,13 @@ try {
     await page.getByRole('link', { name: 'Activity' }).click();
     await waitFor('the summary', async () => /Sessions\s+2/.test(await page.locator('#summary').innerText()));
     check(/Version\s+\d+\.\d+/.test(await page.locator('#summary').innerText()), 'version shown');
-    await page.getByLabel('Command', { exact: true }).fill('echo activity-check');
+    // The output shows while the command still runs (streamed), then the result.
+    await page.getByLabel('Command', { exact: true }).fill('echo activity-check; sleep 1.5; echo done-check');
     await page.getByRole('button', { name: 'Run' }).click();
+    await waitFor('the first line while the command runs', async () => (await page.locator('#cmd-output').innerText()).includes('activity-check')
+      && (await page.locator('#cmd-result').innerText()).startsWith('Running'));
     await waitFor('the command result', async () => (await page.locator('#cmd-result').innerText()).includes('exit code 0'));
+    check((await page.locator('#cmd-output').innerText()).includes('done-check'), 'the whole output at the end');
     const row = await waitFor('the command in the activity list', async () => {
       const rows = await page.locator('#events tbody tr').allInnerTexts();
       return rows.find((r) => r.includes('echo activity-check'));
