@@ -183,6 +183,29 @@ async fn tools_over_stdio_with_progress_and_a_clean_exit_at_eof() {
             .contains("prime number")
     );
 
+    // A running command reports its progress with the last line it printed.
+    host.call(
+        5,
+        "terminal_run",
+        json!({"cmd": "echo building-step-1; sleep 1.6; echo finished"}),
+        Some(json!({"progressToken": "t"})),
+    );
+    let messages = host.until_response(5);
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["method"] == "notifications/progress"
+                && m["params"]["progressToken"] == "t"
+                && m["params"]["message"]
+                    .as_str()
+                    .is_some_and(|text| text.ends_with(": building-step-1"))),
+        "{messages:#?}"
+    );
+    assert_eq!(
+        messages.last().unwrap()["result"]["structuredContent"]["stdout"],
+        "building-step-1\nfinished\n"
+    );
+
     let started = Instant::now();
     drop(host.stdin.take()); // EOF: the host is done
     let status = host.wait_exit(Duration::from_secs(1));

@@ -201,29 +201,108 @@ async fn terminal_run(
         Err(error) => return Ok(failed(&error)),
     };
     let started = Instant::now();
-    let run = services.terminal_run(&request, "mcp", None, None);
-    tokio::pin!(run);
-    // Progress every second while the command runs (only sent when the client asked for it).
-    // The first tick a second from now: awaiting an interval's immediate first tick costs up
-    // to a millisecond (the timer rounds the deadline up to its next 1 ms slot), which was
-    // most of what `terminal_run("echo hi")` added to the spawn itself.
+    // Dropping this (the call cancelled) kills the command's process group.
+    let mut running = match services.terminal_spawn(&request, "mcp", None).await {
+        Ok(running) => running,
+        Err(error) => return Ok(failed(&error)),
+    };
+    // Progress every second while the command runs (only sent when the client asked for it),
+    // with the last line it printed. The first tick a second from now: awaiting an interval's
+    // immediate first tick costs up to a millisecond (the timer rounds the deadline up to its
+    // next 1 ms slot), which was most of what `terminal_run("echo hi")` added to the spawn.
     let second = Duration::from_secs(1);
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
-    let outcome = loop {
+    let mut last_line = LastLine::default();
+    loop {
         tokio::select! {
-            outcome = &mut run => break outcome,
+            chunk = running.next_chunk() => match chunk {
+                Some(chunk) => last_line.push(&chunk.text),
+                None => break,
+            },
             _ = ticker.tick() => {
                 let seconds = started.elapsed().as_secs_f64().floor();
-                cx.progress(seconds, None, Some(&format!("running for {seconds:.0} s")));
+                let message = match last_line.get() {
+                    Some(line) => format!("running for {seconds:.0} s: {line}"),
+                    None => format!("running for {seconds:.0} s"),
+                };
+                cx.progress(seconds, None, Some(&message));
             }
         }
-    };
-    match outcome {
+    }
+    match running.finish().await {
         Ok(result) => {
             let mut tool_result = structured(&result)?;
             tool_result.is_error = !result.success;
             Ok(tool_result)
         }
         Err(error) => Ok(failed(&error)),
+    }
+}
+
+/// The last complete, non-blank line of a command's output (at most 200 characters), for
+/// progress messages.
+#[derive(Debug, Default)]
+struct LastLine {
+    /// The text after the last newline.
+    partial: String,
+    last: Option<String>,
+}
+
+impl LastLine {
+    const MAX_CHARS: usize = 200;
+
+    fn push(&mut self, text: &str) {
+        let mut pieces = text.split('\n');
+        if let Some(first) = pieces.next()
+            && self.partial.chars().count() < Self::MAX_CHARS
+        {
+            self.partial.push_str(first);
+        }
+        for piece in pieces {
+            let done = std::mem::replace(&mut self.partial, piece.to_owned());
+            self.keep(&done);
+        }
+    }
+
+    fn keep(&mut self, line: &str) {
+        let line = line.trim_end_matches('\r').trim();
+        if !line.is_empty() {
+            self.last = Some(line.chars().take(Self::MAX_CHARS).collect());
+        }
+    }
+
+    /// The last complete line, else the start of the current one.
+    fn get(&self) -> Option<String> {
+        let partial = self.partial.trim();
+        self.last.clone().or_else(|| {
+            (!partial.is_empty()).then(|| partial.chars().take(Self::MAX_CHARS).collect())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LastLine;
+
+    #[test]
+    fn the_last_line_is_the_last_complete_non_blank_one() {
+        let mut last = LastLine::default();
+        assert_eq!(last.get(), None);
+        last.push("comp");
+        assert_eq!(
+            last.get().as_deref(),
+            Some("comp"),
+            "the start of the current line"
+        );
+        last.push("iling foo\r\n\n   \nlinking");
+        assert_eq!(last.get().as_deref(), Some("compiling foo"));
+        last.push(" bar\n");
+        assert_eq!(last.get().as_deref(), Some("linking bar"));
+        last.push(&"x".repeat(1000));
+        last.push("\n");
+        assert_eq!(
+            last.get().map(|l| l.chars().count()),
+            Some(LastLine::MAX_CHARS)
+        );
     }
 }

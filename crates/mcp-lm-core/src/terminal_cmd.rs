@@ -241,11 +241,12 @@ impl RunningCommand {
 
 impl Drop for RunningCommand {
     fn drop(&mut self) {
-        // Dropped before `finish`: the client went away. The execution's drop kills the group.
+        // Dropped before `finish`: the call was cancelled or the client went away. The
+        // execution's drop kills the process group.
         if self.execution.take().is_some() {
             self.services.audit.record(
                 "command",
-                json!({"caller": self.caller, "remote": self.remote, "cmd": self.cmd, "cancelled": true, "error": "the client went away before the end"}),
+                json!({"caller": self.caller, "remote": self.remote, "cmd": self.cmd, "cancelled": true, "error": "stopped before the end (call cancelled or client gone)"}),
             );
         }
     }
