@@ -13,7 +13,7 @@ use std::{
 use fixtures::{LmStudioMock, OllamaMock, unused_local_url};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Server, TOKEN};
+use support::{Server, TOKEN, sse_events};
 
 struct Servers {
     lmstudio: LmStudioMock,
@@ -142,26 +142,12 @@ async fn streamed(server: &Server, body: Value) -> (String, Value) {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream")
-    );
-    let text = response.text().await.unwrap();
     let (mut content, mut done) = (String::new(), Value::Null);
-    for event in text.split("\n\n").filter(|e| !e.trim().is_empty()) {
-        let name = event.lines().find_map(|l| l.strip_prefix("event: "));
-        let data = event.lines().find_map(|l| l.strip_prefix("data: "));
-        let (Some(name), Some(data)) = (name, data) else {
-            continue;
-        };
-        let value: Value = serde_json::from_str(data).unwrap();
-        match name {
-            "delta" => content.push_str(value["content"].as_str().unwrap_or_default()),
-            "done" => done = value,
-            other => panic!("unexpected event {other}: {data}"),
+    for event in sse_events(response).await {
+        match event.name.as_str() {
+            "delta" => content.push_str(event.data["content"].as_str().unwrap_or_default()),
+            "done" => done = event.data,
+            other => panic!("unexpected event {other}: {}", event.data),
         }
     }
     (content, done)

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use fixtures::{LmStudioMock, unused_local_url};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{Server, TOKEN};
+use support::{Server, TOKEN, sse_events};
 
 async fn body(response: reqwest::Response) -> (StatusCode, Value) {
     let status = response.status();
@@ -170,18 +170,10 @@ async fn lm_query_streams_deltas_then_stats() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream")
-    );
-    let text = response.text().await.unwrap();
-    let events: Vec<Value> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("data: "))
-        .map(|d| serde_json::from_str(d).unwrap())
+    let events: Vec<Value> = sse_events(response)
+        .await
+        .into_iter()
+        .map(|event| event.data)
         .collect();
     let content: String = events
         .iter()
@@ -414,28 +406,6 @@ async fn terminal_cmd_runs_commands_with_the_original_fields() {
     );
 }
 
-/// `(event, data)` pairs as they arrive, each with the time since the request was sent.
-async fn sse_events(response: reqwest::Response) -> Vec<(String, Value, Duration)> {
-    let started = Instant::now();
-    let mut events = Vec::new();
-    let (mut buffer, mut name) = (String::new(), String::new());
-    let mut body = response.bytes_stream();
-    while let Some(piece) = futures_util::StreamExt::next(&mut body).await {
-        buffer.push_str(std::str::from_utf8(&piece.unwrap()).unwrap());
-        while let Some(end) = buffer.find('\n') {
-            let line: String = buffer.drain(..=end).collect();
-            let line = line.trim_end();
-            if let Some(event) = line.strip_prefix("event: ") {
-                name = event.to_owned();
-            } else if let Some(data) = line.strip_prefix("data: ") {
-                let data = serde_json::from_str(data).unwrap();
-                events.push((std::mem::take(&mut name), data, started.elapsed()));
-            }
-        }
-    }
-    events
-}
-
 #[tokio::test]
 async fn terminal_cmd_streams_output_as_it_comes_then_the_result() {
     let lm = LmStudioMock::start().await;
@@ -449,34 +419,28 @@ async fn terminal_cmd_streams_output_as_it_comes_then_the_result() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/event-stream")
-    );
     let events = sse_events(response).await;
-    let (last_name, done, done_at) = events.last().unwrap().clone();
-    assert_eq!(last_name, "done", "{events:?}");
-    let outputs: Vec<&(String, Value, Duration)> = events
+    let done = events.last().unwrap();
+    assert_eq!(done.name, "done", "{events:?}");
+    let outputs: Vec<&Value> = events
         .iter()
-        .filter(|(name, ..)| name == "output")
+        .filter(|event| event.name == "output")
+        .map(|event| &event.data)
         .collect();
     // The first piece came before the command's sleep was over: streamed, not buffered.
-    let (_, first, first_at) = outputs[0];
-    assert_eq!(first["stream"], "stdout");
-    assert_eq!(first["text"], "first");
+    let first = events.iter().find(|event| event.name == "output").unwrap();
+    assert_eq!(first.data["stream"], "stdout");
+    assert_eq!(first.data["text"], "first");
     assert!(
-        done_at - *first_at >= Duration::from_millis(400),
+        done.at - first.at >= Duration::from_millis(400),
         "{events:?}"
     );
     // The exact bytes of each stream, from `base64` where present, else `text`.
     let bytes = |stream: &str| -> Vec<u8> {
         outputs
             .iter()
-            .filter(|(_, data, _)| data["stream"] == stream)
-            .flat_map(|(_, data, _)| match data["base64"].as_str() {
+            .filter(|data| data["stream"] == stream)
+            .flat_map(|data| match data["base64"].as_str() {
                 Some(encoded) => {
                     base64::Engine::decode(&base64::engine::general_purpose::STANDARD, encoded)
                         .unwrap()
@@ -488,6 +452,7 @@ async fn terminal_cmd_streams_output_as_it_comes_then_the_result() {
     assert_eq!(bytes("stdout"), b"firstseconda\xffb");
     assert_eq!(bytes("stderr"), b"oops");
     // `done` is the non-streamed answer.
+    let done = &done.data;
     assert_eq!(done["exit_code"], 3, "{done}");
     assert_eq!(done["success"], false);
     assert_eq!(done["stdout"], "firstseconda\u{fffd}b");

@@ -116,3 +116,45 @@ fn rand_suffix() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64)
 }
+
+/// One server-sent event: its name, its data as JSON, and when it arrived (since the
+/// response headers).
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub name: String,
+    pub data: serde_json::Value,
+    pub at: Duration,
+}
+
+/// The events of a `200 text/event-stream` response, read as they arrive (asserts both).
+/// Lines are split on bytes, so a character split between two network reads stays whole.
+pub async fn sse_events(response: reqwest::Response) -> Vec<SseEvent> {
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let started = Instant::now();
+    let mut events = Vec::new();
+    let (mut buffer, mut name) = (Vec::<u8>::new(), String::new());
+    let mut body = response.bytes_stream();
+    while let Some(piece) = futures_util::StreamExt::next(&mut body).await {
+        buffer.extend_from_slice(&piece.unwrap());
+        while let Some(end) = buffer.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = buffer.drain(..=end).collect();
+            let line = std::str::from_utf8(&line).unwrap().trim_end();
+            if let Some(event) = line.strip_prefix("event: ") {
+                name = event.to_owned();
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                events.push(SseEvent {
+                    name: std::mem::take(&mut name),
+                    data: serde_json::from_str(data).unwrap(),
+                    at: started.elapsed(),
+                });
+            }
+        }
+    }
+    events
+}
