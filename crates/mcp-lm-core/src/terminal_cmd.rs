@@ -102,13 +102,7 @@ impl Services {
             command = command.cancel_token(cancel);
         }
         let outcome = self.runner.run(command).await;
-        self.record_command(caller, remote, &request.cmd, outcome.as_ref());
-        let output = outcome?;
-        Ok(CmdResult {
-            success: output.success(),
-            output,
-            timeout: seconds,
-        })
+        self.conclude(caller, remote, &request.cmd, outcome, seconds)
     }
 
     /// Starts a command whose output is read as it comes: [`RunningCommand::next_chunk`],
@@ -168,6 +162,24 @@ impl Services {
         (command, seconds)
     }
 
+    /// The end of a command, run or streamed: its audit line, then its result.
+    fn conclude(
+        &self,
+        caller: &str,
+        remote: Option<&str>,
+        cmd: &str,
+        outcome: pty_exec::Result<pty_exec::Output>,
+        seconds: f64,
+    ) -> Result<CmdResult, ServiceError> {
+        self.record_command(caller, remote, cmd, outcome.as_ref());
+        let output = outcome?;
+        Ok(CmdResult {
+            success: output.success(),
+            output,
+            timeout: seconds,
+        })
+    }
+
     /// The audit line of a command.
     fn record_command(
         &self,
@@ -224,18 +236,13 @@ impl RunningCommand {
             return Err(ServiceError::new(500, "internal_error", "already finished"));
         };
         let outcome = execution.wait().await;
-        self.services.record_command(
+        self.services.conclude(
             &self.caller,
             self.remote.as_deref(),
             &self.cmd,
-            outcome.as_ref(),
-        );
-        let output = outcome?;
-        Ok(CmdResult {
-            success: output.success(),
-            output,
-            timeout: self.seconds,
-        })
+            outcome,
+            self.seconds,
+        )
     }
 }
 
